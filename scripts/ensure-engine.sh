@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Provides the pinned Pulumi CLI, a Python language host and the dynamic-provider launcher.
+#
+# Uses a `pulumi` on PATH when it is exactly the pinned version; otherwise builds it from the Go
+# module proxy into a cache keyed by version, outside the work tree so every clone reuses it.
+# Prints the bin directory (to put first on PATH) as its only line on stdout.
+set -euo pipefail
+
+PULUMI_VERSION="${PULUMI_VERSION:-v3.274.1}"
+CACHE_ROOT="${STRIPE_APPS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/pulumi-stripe-apps}"
+ENGINE_DIR="$CACHE_ROOT/pulumi/$PULUMI_VERSION"
+BIN_DIR="$ENGINE_DIR/bin"
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+
+log() { echo "ensure-engine: $*" >&2; }
+stamped_version() { "$1" version 2>/dev/null | tr -d '[:space:]' || true; }
+
+write_launchers() {
+  # The engine runs dynamic providers through an executable named exactly this.
+  cat >"$BIN_DIR/pulumi-resource-pulumi-python" <<'LAUNCHER'
+#!/bin/sh
+if [ -n "${PULUMI_RUNTIME_VIRTUALENV:-}" ]; then
+  exec "$PULUMI_RUNTIME_VIRTUALENV/bin/python" -u -m pulumi.dynamic "$@"
+fi
+exec "${PULUMI_PYTHON_CMD:-python3}" -u -m pulumi.dynamic "$@"
+LAUNCHER
+  # The proxy serves no Go Python language host (see README, Troubleshooting): ours speaks its protocol.
+  cat >"$BIN_DIR/pulumi-language-python" <<LAUNCHER
+#!/bin/sh
+STRIPE_APPS_PYTHON_EXECUTOR="\$(dirname "\$0")/pulumi-language-python-exec" \\
+STRIPE_APPS_PULUMI_VERSION="${PULUMI_VERSION#v}" \\
+  exec "\${PULUMI_PYTHON_CMD:-python3}" -u -m pulumi_stripe_apps.language_host "\$@"
+LAUNCHER
+  chmod +x "$BIN_DIR/pulumi-resource-pulumi-python" "$BIN_DIR/pulumi-language-python"
+}
+
+build() {
+  command -v go >/dev/null || { log "Go is needed to build the Pulumi CLI and none is on PATH"; exit 1; }
+  export GOTOOLCHAIN=local CGO_ENABLED=0 GOFLAGS=-mod=mod
+  python3 "$HERE/build_engine.py" --version "$PULUMI_VERSION" --bin-dir "$BIN_DIR" \
+    --work-dir "$ENGINE_DIR/src" "$@" >&2
+}
+
+mkdir -p "$BIN_DIR"
+if [ -x "$BIN_DIR/pulumi" ] && [ "$(stamped_version "$BIN_DIR/pulumi")" = "$PULUMI_VERSION" ] \
+  && [ -x "$BIN_DIR/pulumi-language-python-exec" ]; then
+  :
+elif on_path="$(command -v pulumi 2>/dev/null)" && [ "$(stamped_version "$on_path")" = "$PULUMI_VERSION" ]; then
+  log "using $on_path ($PULUMI_VERSION)"
+  ln -sf "$on_path" "$BIN_DIR/pulumi"
+  build --executor-only
+else
+  started=$(date +%s)
+  log "building Pulumi $PULUMI_VERSION into $BIN_DIR (first time only: several minutes)"
+  build
+  log "built in $(( $(date +%s) - started ))s"
+fi
+write_launchers
+echo "$BIN_DIR"
