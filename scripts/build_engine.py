@@ -32,7 +32,9 @@ def go(args: list[str], cwd: Path, capture: bool = False) -> str:
 
 
 def download(module: str, version: str, cwd: Path) -> dict[str, str]:
-    info: dict[str, str] = json.loads(go(["mod", "download", "-json", f"{module}@{version}"], cwd, capture=True))
+    info: dict[str, str] = json.loads(
+        go(["mod", "download", "-json", f"{module}@{version}"], cwd, capture=True)
+    )
     if info.get("Error"):
         raise SystemExit(f"the module proxy refused {module}@{version}: {info['Error']}")
     return info
@@ -67,7 +69,9 @@ def write_wrapper(work: Path, requires: dict[str, str], replaces: list[str], anc
         (work / name).unlink(missing_ok=True)
     require_lines = "\n".join(f"\t{mod} {ver}" for mod, ver in requires.items())
     unique_replaces = "\n".join(dict.fromkeys(replaces))
-    (work / "go.mod").write_text(f"module enginebuild\n\ngo 1.26\n\nrequire (\n{require_lines}\n)\n\n{unique_replaces}\n")
+    (work / "go.mod").write_text(
+        f"module enginebuild\n\ngo 1.26\n\nrequire (\n{require_lines}\n)\n\n{unique_replaces}\n"
+    )
     # A blank import keeps `go mod tidy` from dropping the requirements.
     (work / "tools.go").write_text(f'//go:build tools\n\npackage enginebuild\n\nimport _ "{anchor}"\n')
 
@@ -75,7 +79,20 @@ def write_wrapper(work: Path, requires: dict[str, str], replaces: list[str], anc
 def build(work: Path, package: str, output: Path, version: str) -> None:
     flags = f"-w -s -X {LDFLAG_VERSION}={version}"
     go(["mod", "tidy"], work)
-    go(["build", "-trimpath", "-tags", "osusergo,grpcnotrace", "-ldflags", flags, "-o", str(output), package], work)
+    go(
+        [
+            "build",
+            "-trimpath",
+            "-tags",
+            "osusergo,grpcnotrace",
+            "-ldflags",
+            flags,
+            "-o",
+            str(output),
+            package,
+        ],
+        work,
+    )
 
 
 def main() -> None:

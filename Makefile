@@ -1,0 +1,33 @@
+# One obvious command for each thing: `make demo`, `make test`, `make lint`, `make bench`.
+PYTHON ?= python3
+VENV := .venv
+WITH_ENV := . scripts/env.sh &&
+
+.PHONY: setup engine demo demo-down test lint schema
+setup: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install -q -U pip
+	$(VENV)/bin/pip install -q -e '.[emulator,dev]'
+	touch $@
+
+engine:
+	@bash scripts/ensure-engine.sh >/dev/null
+
+demo: setup engine
+	@$(WITH_ENV) python scripts/demo.py up
+
+demo-down: setup engine
+	@$(WITH_ENV) python scripts/demo.py down
+
+test: setup engine lint
+	$(WITH_ENV) pytest $(PYTEST_ARGS)
+
+lint: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+
+schema: setup
+	$(VENV)/bin/python scripts/generate_schema.py > schema.json

@@ -1,0 +1,25 @@
+"""Shared fixtures: the engine sandbox per test; the engine itself comes from scripts/env.sh."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.support.engine import EngineSandbox
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    missing = [name for name in ("PULUMI_HOME", "PULUMI_PYTHON_CMD") if not os.environ.get(name)]
+    if missing or shutil.which("pulumi") is None:
+        raise pytest.UsageError(
+            "the engine environment is not set: run the tests with `make test` "
+            f"(or `. scripts/env.sh` first); missing: {', '.join(missing) or 'pulumi on PATH'}"
+        )
+
+
+@pytest.fixture
+def engine(tmp_path: Path) -> EngineSandbox:
+    return EngineSandbox(tmp_path / "engine")
