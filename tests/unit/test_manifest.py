@@ -6,6 +6,8 @@ import copy
 import json
 import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -399,10 +401,16 @@ def test_lag_rules_per_mode(
         assert report.ok == (expected != ERR)
 
 
-def test_every_rule_is_exercised_or_named() -> None:
+def test_structural_rules_are_errors_in_both_modes() -> None:
     for key, rule in RULES.items():
         assert rule.why, key
         assert rule.kind == "lag" or (rule.preview, rule.strict) == ("error", "error"), key
+
+
+def test_manifest_module_does_not_import_pulumi() -> None:
+    # The emulator imports the validator and must not pull in the Pulumi SDK.
+    code = "import sys, pulumi_stripe_apps.manifest; sys.exit('pulumi' in sys.modules)"
+    assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
 
 
 def test_parsed_model_and_helpers() -> None:
