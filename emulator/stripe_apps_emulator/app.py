@@ -1,0 +1,252 @@
+"""The Starlette app: one request pipeline in a fixed order, like stripe-mock."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import binascii
+import hashlib
+import json
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route as StarletteRoute
+from starlette.types import Receive, Scope, Send
+
+from .errors import (
+    ApiError,
+    InvalidRequestError,
+    RateLimitedError,
+    ResourceMissingError,
+    StripeError,
+    UnrecognizedUrlError,
+    stripe_error,
+)
+from .formdecode import decode_form, decode_multipart
+from .ids import random_id
+from .models import Backend, Caller
+from .models.events import API_VERSION, CURRENT_REQUEST
+from .models.faults import Decision
+from .models.idempotency import check_key, fingerprint
+from .params import validate
+from .routes import Ctx, Match, Router, all_routes
+
+log = logging.getLogger("stripe_apps_emulator")
+METHODS = ["GET", "POST", "DELETE", "PUT", "PATCH", "HEAD", "OPTIONS"]
+
+
+class ConnectionDroppedError(Exception):
+    """Raised after the response has started, so the server aborts the connection."""
+
+
+class _DropResponse(Response):
+    """Start a response, then raise: uvicorn closes the socket and the client sees a broken connection."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await send({"type": "http.response.start", "status": 200, "headers": [(b"content-length", b"100")]})
+        raise ConnectionDroppedError("fault injection: connection dropped")
+
+
+@dataclass
+class Outcome:
+    status: int
+    body: dict[str, Any]
+    headers: dict[str, str]
+
+
+def _json(outcome: Outcome, request_id: str, version: str) -> Response:
+    headers = {"Request-Id": request_id, "Stripe-Version": version, **outcome.headers}
+    return Response(
+        json.dumps(outcome.body), status_code=outcome.status, headers=headers, media_type="application/json"
+    )
+
+
+def _error(exc: StripeError, request_id: str) -> Outcome:
+    return Outcome(exc.status, exc.envelope(request_id), dict(exc.headers))
+
+
+def _api_key(request: Request) -> str | None:
+    header = request.headers.get("authorization", "")
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() == "bearer":
+        return value.strip() or None
+    if scheme.lower() == "basic":
+        try:
+            decoded = base64.b64decode(value.strip(), validate=True).decode()
+        except (binascii.Error, UnicodeDecodeError):
+            return None
+        return decoded.partition(":")[0] or None
+    return None
+
+
+class Pipeline:
+    """Request-Id -> faults -> auth -> rate limit -> idempotency -> route -> validate -> handler."""
+
+    def __init__(self, backend: Backend) -> None:
+        self.backend = backend
+        self.router = Router(all_routes())
+
+    async def handle(self, request: Request) -> Response:
+        request_id = random_id("req_", 14)
+        version = request.headers.get("stripe-version") or API_VERSION
+        method, path = request.method, request.url.path
+        entry: dict[str, Any] = {
+            "method": method,
+            "path": path,
+            "request_id": request_id,
+            "account": None,
+            "mode": None,
+            "idempotency_key": request.headers.get("idempotency-key"),
+            "fault": None,
+            "status": None,
+        }
+        drop = False
+        try:
+            if path.startswith("/_emulator/") or path == "/openapi.json":
+                outcome = await self._control(request, request_id)
+            else:
+                decision = self.backend.faults.decide(method, path, request_id)
+                entry["fault"] = decision.kind if decision else None
+                outcome = await self._api(request, request_id, decision, entry)
+                drop = decision is not None and decision.kind == "drop"
+        except StripeError as exc:
+            outcome = _error(exc, request_id)
+        except Exception:
+            log.exception("unhandled error in %s %s", method, path)
+            outcome = _error(ApiError("An unexpected error occurred in the emulator."), request_id)
+        entry["status"] = 0 if drop else outcome.status
+        self.backend.request_log.append(entry)
+        if drop:
+            return _DropResponse()
+        return _json(outcome, request_id, version)
+
+    async def _control(self, request: Request, request_id: str) -> Outcome:
+        match = self.router.match(request.method, request.url.path)
+        if match is None or not match.route.control:
+            raise self._unrecognized(request)
+        raw = await request.body()
+        try:
+            body = json.loads(raw) if raw.strip() else None
+        except ValueError:
+            raise InvalidRequestError("The control-plane body must be JSON.") from None
+        ctx = Ctx(self.backend, None, {}, match.path, request_id, body)
+        try:
+            with self.backend.store.transaction():
+                reply = match.route.handler(ctx)
+        except KeyError as exc:
+            raise ResourceMissingError(f"No such object: {exc.args[0]!r}") from None
+        except ValueError as exc:
+            raise InvalidRequestError(str(exc)) from None
+        status, body_out = reply if isinstance(reply, tuple) else (200, reply)
+        return Outcome(status, body_out, {})
+
+    @staticmethod
+    def _unrecognized(request: Request) -> UnrecognizedUrlError:
+        return UnrecognizedUrlError(
+            f"Unrecognized request URL ({request.method}: {request.url.path}). "
+            "Please see https://docs.stripe.com/api "
+            "or we can help at https://support.stripe.com/."
+        )
+
+    async def _api(
+        self, request: Request, request_id: str, decision: Decision | None, entry: dict[str, Any]
+    ) -> Outcome:
+        if decision is not None:
+            if decision.kind == "error_before":
+                raise ApiError("An error occurred while processing your request (injected fault).")
+            if decision.kind == "rate_limit":
+                raise RateLimitedError()
+            if decision.kind == "latency":
+                await asyncio.sleep(decision.latency_ms / 1000)
+        caller = self.backend.accounts.authenticate(_api_key(request), request.headers.get("stripe-account"))
+        entry["account"], entry["mode"] = caller.account, caller.mode
+        if not self.backend.rate_limits.allow(f"{caller.account}:{caller.mode}", caller.livemode):
+            raise RateLimitedError()
+        key = request.headers.get("idempotency-key") if request.method == "POST" else None
+        if key is not None:
+            check_key(key)
+        match = self.router.match(request.method, request.url.path)
+        if match is None or match.route.control:
+            raise self._unrecognized(request)
+        raw, print_params = await self._params(request, match)
+        print_ = fingerprint(request.method, request.url.path, print_params)
+        scope = f"{caller.account}:{caller.mode}"
+        token = CURRENT_REQUEST.set({"id": request_id, "idempotency_key": key})
+        try:
+            # One synchronous critical section: requests sharing a key are serialised, so the
+            # second sees the first one's stored result and never creates a second object.
+            with self.backend.store.transaction():
+                if key is not None:
+                    stored = self.backend.idempotency.lookup(scope, key, print_)
+                    if stored is not None:
+                        return Outcome(
+                            stored.status,
+                            stored.body,
+                            {
+                                "Idempotent-Replayed": "true",
+                                "Original-Request": stored.request_id,
+                                "Idempotency-Key": key,
+                            },
+                        )
+                outcome = self._handle(caller, match, raw, request_id, decision)
+                if key is not None and (outcome.status < 400 or outcome.status >= 500):
+                    self.backend.idempotency.save(
+                        scope, key, print_, status=outcome.status, body=outcome.body, request_id=request_id
+                    )
+                    outcome.headers["Idempotency-Key"] = key
+                return outcome
+        finally:
+            CURRENT_REQUEST.reset(token)
+
+    def _handle(
+        self, caller: Caller, match: Match, raw: dict[str, Any], request_id: str, decision: Decision | None
+    ) -> Outcome:
+        # A StripeError propagates out of the transaction, rolling back any partial write.
+        params = validate(match.route.params, raw)
+        reply = match.route.handler(Ctx(self.backend, caller, params, match.path, request_id))
+        status, body = reply if isinstance(reply, tuple) else (200, reply)
+        if decision is not None and decision.kind == "error_after":
+            return _error(
+                ApiError("An error occurred after your request was processed (injected fault)."), request_id
+            )
+        return Outcome(status, body, {})
+
+    @staticmethod
+    async def _params(request: Request, match: Match) -> tuple[dict[str, Any], Any]:
+        """Decoded parameters, and what identifies them for idempotency."""
+        if request.method != "POST":
+            raw = decode_form(request.url.query)
+            return raw, raw
+        body = await request.body()
+        if match.route.multipart:
+            content_type = request.headers.get("content-type", "")
+            if not content_type.startswith("multipart/form-data"):
+                raise InvalidRequestError("Uploads must be sent as multipart/form-data.")
+            parts = decode_multipart(content_type, body)
+            files = {name for name, spec in match.route.params.items() if spec.kind == "file"}
+            decoded: dict[str, Any] = {}
+            printed: dict[str, Any] = {}
+            for name, part in parts.items():
+                if name in files:
+                    decoded[name] = part.data
+                    printed[name] = hashlib.sha256(part.data).hexdigest()
+                else:
+                    decoded[name] = printed[name] = part.data.decode("utf-8", errors="replace")
+            return decoded, printed
+        raw = decode_form(body)
+        return raw, raw
+
+
+def create_app(backend: Backend | None = None) -> Starlette:
+    """The ASGI app; every path goes through the one pipeline."""
+    pipeline = Pipeline(backend or Backend())
+    app = Starlette(routes=[StarletteRoute("/{path:path}", pipeline.handle, methods=METHODS)])
+    app.state.backend = pipeline.backend
+    return app
+
+
+__all__ = ["ConnectionDroppedError", "Pipeline", "create_app", "stripe_error"]

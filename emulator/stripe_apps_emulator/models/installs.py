@@ -1,0 +1,319 @@
+"""App installs: newest-completed-upload semantics, pending access, lazy transitions and events."""
+
+from __future__ import annotations
+
+import copy
+from typing import TYPE_CHECKING, Any
+
+from ..errors import (
+    AppVersionMissingError,
+    ChannelInvalidError,
+    InstallStateInvalidError,
+    InvalidRequestError,
+    ResourceMissingError,
+    SandboxInstallIncompatibleError,
+)
+from ..ids import public, random_id
+from .accounts import INSTALL_WRITE, Caller
+from .listing import created_matches, paginate
+
+if TYPE_CHECKING:
+    from . import Backend
+
+CHANNELS = ("private_live", "private_test", "public", "review", "testing")
+PRIVATE_CHANNELS = ("private_live", "private_test")
+STATUSES = ("install_failed", "installed", "installing", "uninstall_failed", "uninstalling")
+# The SDK documents that approval_required stays false for private apps: their owner grants
+# access by creating or reauthorizing the install through the API.
+APPROVAL_REQUIRED_FOR_PRIVATE = False
+
+
+def _minus(wanted: list[str], granted: list[str]) -> list[str]:
+    return [item for item in wanted if item not in granted]
+
+
+class Installs:
+    def __init__(self, backend: Backend) -> None:
+        self._backend = backend
+
+    # -- views ----------------------------------------------------------------------------------
+    def render(self, install: dict[str, Any]) -> dict[str, Any]:
+        """The wire object: pending access is the newest completed upload's asks minus what is granted."""
+        out = public(install)
+        newest = self._backend.apps.newest_completed(install["app"])
+        if newest is None:
+            permissions: list[str] = []
+            csp: dict[str, list[str]] = {"connect_src": [], "image_src": []}
+            endpoints: list[str] = []
+        else:
+            granted_csp = install["content_security_policy_granted"]
+            permissions = _minus(newest["permissions"], install["permissions_granted"])
+            csp = {
+                key: _minus(newest["content_security_policy"][key], granted_csp[key])
+                for key in ("connect_src", "image_src")
+            }
+            endpoints = _minus(newest["endpoints"], install["endpoints_granted"])
+        out["permissions_pending"] = permissions
+        out["content_security_policy_pending"] = csp
+        out["endpoints_pending"] = endpoints
+        pending = bool(permissions or csp["connect_src"] or csp["image_src"] or endpoints)
+        private = install["channel"] in PRIVATE_CHANNELS
+        out["approval_required"] = pending and (APPROVAL_REQUIRED_FOR_PRIVATE or not private)
+        return dict(sorted(out.items()))
+
+    def has_pending(self, install: dict[str, Any]) -> bool:
+        view = self.render(install)
+        csp = view["content_security_policy_pending"]
+        return bool(
+            view["permissions_pending"] or csp["connect_src"] or csp["image_src"] or view["endpoints_pending"]
+        )
+
+    def settle(self, install: dict[str, Any]) -> dict[str, Any] | None:
+        """Apply a due transition and any automatic upgrade; None when the install is gone."""
+        store = self._backend.store
+        record = install.get("_transition")
+        if self._backend.transitions.is_due(record):
+            assert record is not None
+            before = self.render(install)
+            install["_transition"] = None
+            if record["kind"] == "install":
+                install["status"] = "install_failed" if record["fail"] else "installed"
+            elif record["fail"]:
+                install["status"] = "uninstall_failed"
+            else:
+                store.delete("install", install["id"])
+                self._emit(install, "apps.install.deleted", self.render(install), direct=False)
+                return None
+            store.put("install", install["id"], install)
+            self._emit_update(install, before, direct=False)
+        if install["status"] == "installed":
+            self._auto_upgrade(install)
+        return install
+
+    def _auto_upgrade(self, install: dict[str, Any]) -> None:
+        """Move to a newer completed upload unless it asks for access not yet granted."""
+        newest = self._backend.apps.newest_completed(install["app"])
+        if newest is None or int(newest["_seq"]) <= int(install["_considered"]):
+            return
+        before = self.render(install)
+        install["_considered"] = newest["_seq"]
+        if not self.has_pending(install):
+            install["_upload"] = newest["id"]
+            self._grant(install, newest)
+        self._backend.store.put("install", install["id"], install)
+        self._emit_update(install, before, direct=False)
+
+    @staticmethod
+    def _grant(install: dict[str, Any], upload: dict[str, Any]) -> None:
+        install["permissions_granted"] = list(upload["permissions"])
+        install["content_security_policy_granted"] = copy.deepcopy(upload["content_security_policy"])
+        install["endpoints_granted"] = list(upload["endpoints"])
+
+    def _emit(
+        self,
+        install: dict[str, Any],
+        type_: str,
+        obj: dict[str, Any],
+        *,
+        direct: bool,
+        previous: dict[str, Any] | None = None,
+    ) -> None:
+        self._backend.events.emit(
+            install["account"], install["livemode"], type_, obj, previous, direct=direct
+        )
+
+    def _emit_update(self, install: dict[str, Any], before: dict[str, Any], *, direct: bool) -> None:
+        after = self.render(install)
+        previous = {key: value for key, value in before.items() if after.get(key) != value}
+        if previous:
+            self._emit(install, "apps.install.updated", after, previous=previous, direct=direct)
+
+    def _visible(self, caller: Caller, install: dict[str, Any]) -> bool:
+        return bool(install["account"] == caller.account and install["livemode"] == caller.livemode)
+
+    def _load(self, caller: Caller | None, id_: str) -> dict[str, Any]:
+        install = self._backend.store.get("install", id_)
+        if install is not None and (caller is None or self._visible(caller, install)):
+            settled = self.settle(install)
+            if settled is not None:
+                return settled
+        raise ResourceMissingError(f"No such app install: '{id_}'", "id")
+
+    def retrieve(self, caller: Caller, id_: str) -> dict[str, Any]:
+        return self.render(self._load(caller, id_))
+
+    def list(self, caller: Caller, params: dict[str, Any]) -> dict[str, Any]:
+        out = []
+        for install in reversed(self._backend.store.all("install")):
+            if not self._visible(caller, install):
+                continue
+            settled = self.settle(install)
+            if settled is None:
+                continue
+            view = self.render(settled)
+            if all(
+                params.get(name) in (None, view[name])
+                for name in ("account", "app", "approval_required", "channel", "created_by", "status")
+            ) and created_matches(view["created"], params.get("created")):
+                out.append(view)
+        return paginate(out, params, "/v1/apps/installs")
+
+    # -- writes ---------------------------------------------------------------------------------
+    def create(self, caller: Caller, app_id: str, channel: str) -> dict[str, Any]:
+        caller.require(INSTALL_WRITE)
+        app = self._backend.apps.app_doc(app_id)
+        owners = {caller.account, caller.sandbox_parent}
+        if app is None or app["account"] not in owners:
+            raise ResourceMissingError(f"No such app: '{app_id}'", "app")
+        expected = "private_live" if caller.livemode else "private_test"
+        if channel not in PRIVATE_CHANNELS:
+            raise ChannelInvalidError(
+                f"Installs on channel '{channel}' into your own account are made from the Dashboard; "
+                "an account "
+                f"installing its own app must pass channel={expected}.",
+                "channel",
+            )
+        if channel != expected:
+            raise ChannelInvalidError(
+                f"channel={channel} does not match the API key's mode; a "
+                f"{'live' if caller.livemode else 'test or sandbox'} key must use channel={expected}.",
+                "channel",
+            )
+        if channel == "private_live" and app["distribution_type"] == "public":
+            raise ChannelInvalidError(
+                "This app's distribution_type is 'public'; it cannot be installed privately in live mode.",
+                "channel",
+            )
+        newest = self._newest_or_fail(app, caller)
+        existing = self._find(caller.account, caller.livemode, app["id"])
+        if existing is not None:
+            if existing["status"] == "uninstalling":
+                raise InstallStateInvalidError(
+                    f"The install {existing['id']} is being uninstalled; create it again once it is gone.",
+                    "app",
+                )
+            if (
+                existing["status"] in ("installed", "installing")
+                and existing["_upload"] == newest["id"]
+                and not self.has_pending(existing)
+            ):
+                return self.render(existing)
+            return self._reinstall(existing, newest, direct=True)
+        now = self._backend.clock.now_int()
+        install: dict[str, Any] = {
+            "id": random_id("appinst_" if caller.livemode else "appinst_test_"),
+            "object": "apps.install",
+            "account": caller.account,
+            "app": app["id"],
+            "auth_code": None,
+            "channel": channel,
+            "created": now,
+            "created_by": None,
+            "livemode": caller.livemode,
+            "status": "installing",
+            "_upload": newest["id"],
+            "_considered": newest["_seq"],
+            "_transition": self._backend.transitions.start("install"),
+        }
+        self._grant(install, newest)
+        self._backend.store.put("install", install["id"], install)
+        view = self.render(install)
+        self._emit(install, "apps.install.created", view, direct=True)
+        return view
+
+    def _newest_or_fail(self, app: dict[str, Any], caller: Caller | None) -> dict[str, Any]:
+        newest = self._backend.apps.newest_completed(app["id"])
+        if newest is None:
+            raise AppVersionMissingError(
+                f"The app {app['id']} has no completed upload to install; upload a version first.", "app"
+            )
+        if caller is not None and caller.sandbox_parent and not newest["sandbox_install_compatible"]:
+            raise SandboxInstallIncompatibleError(
+                "The app's newest version does not set sandbox_install_compatible: true, so it cannot be "
+                "installed into a sandbox.",
+                "app",
+            )
+        return newest
+
+    def _find(self, account: str, livemode: bool, app: str) -> dict[str, Any] | None:
+        for install in self._backend.store.all("install"):
+            if install["account"] == account and install["livemode"] == livemode and install["app"] == app:
+                return self.settle(install)
+        return None
+
+    def _reinstall(
+        self, install: dict[str, Any], upload: dict[str, Any], *, direct: bool, considered: int | None = None
+    ) -> dict[str, Any]:
+        before = self.render(install)
+        install["_upload"] = upload["id"]
+        install["_considered"] = considered if considered is not None else upload["_seq"]
+        self._grant(install, upload)
+        install["status"] = "installing"
+        install["_transition"] = self._backend.transitions.start("install")
+        self._backend.store.put("install", install["id"], install)
+        self._emit_update(install, before, direct=direct)
+        return self.render(install)
+
+    def reauthorize(self, caller: Caller, id_: str) -> dict[str, Any]:
+        caller.require(INSTALL_WRITE)
+        install = self._load(caller, id_)
+        if install["status"] == "uninstalling":
+            raise InstallStateInvalidError(f"The install {id_} is being uninstalled.", "id")
+        app = self._backend.apps.app_doc(install["app"])
+        if app is None:
+            raise InvalidRequestError(f"The app of install {id_} no longer exists.", "id")
+        return self._reinstall(install, self._newest_or_fail(app, caller), direct=True)
+
+    def uninstall(self, caller: Caller | None, id_: str) -> dict[str, Any]:
+        if caller is not None:
+            caller.require(INSTALL_WRITE)
+        install = self._load(caller, id_)
+        if install["status"] == "uninstalling":
+            return self.render(install)
+        before = self.render(install)
+        install["status"] = "uninstalling"
+        install["_transition"] = self._backend.transitions.start("uninstall")
+        self._backend.store.put("install", install["id"], install)
+        self._emit_update(install, before, direct=caller is not None)
+        return self.render(install)
+
+    def install_version(self, app_id: str, upload_id: str, account: str | None) -> dict[str, Any]:
+        """Dashboard: install an older version from Version History (test mode)."""
+        app = self._backend.apps.app_doc(app_id)
+        if app is None:
+            raise KeyError(app_id)
+        upload = self._backend.apps.upload_doc(upload_id)
+        if upload is None or upload["app"] != app["id"] or upload["status"] != "completed":
+            raise ValueError(f"{upload_id} is not a completed upload of {app_id}")
+        target = account or app["account"]
+        newest = self._backend.apps.newest_completed(app["id"])
+        considered = int(newest["_seq"]) if newest else int(upload["_seq"])
+        existing = self._find(target, False, app["id"])
+        if existing is not None:
+            return self._reinstall(existing, upload, direct=False, considered=considered)
+        install: dict[str, Any] = {
+            "id": random_id("appinst_test_"),
+            "object": "apps.install",
+            "account": target,
+            "app": app["id"],
+            "auth_code": None,
+            "channel": "private_test",
+            "created": self._backend.clock.now_int(),
+            "created_by": None,
+            "livemode": False,
+            "status": "installing",
+            "_upload": upload["id"],
+            "_considered": considered,
+            "_transition": self._backend.transitions.start("install"),
+        }
+        self._grant(install, upload)
+        self._backend.store.put("install", install["id"], install)
+        view = self.render(install)
+        self._emit(install, "apps.install.created", view, direct=False)
+        return view
+
+    def installed_upload(self, id_: str) -> str | None:
+        """The upload an install runs (emulator bookkeeping, never on the wire object)."""
+        install = self._backend.store.get("install", id_)
+        settled = None if install is None else self.settle(install)
+        return None if settled is None else str(settled["_upload"])

@@ -1,0 +1,242 @@
+"""Control plane (`/_emulator/...`): reset, clock, transitions, faults, logs, accounts, Dashboard."""
+
+from __future__ import annotations
+
+import json
+from importlib import resources
+from typing import Any
+
+from ..models.faults import Rule
+from .base import Ctx, Reply, Route
+
+
+def _body(ctx: Ctx, allowed: set[str]) -> dict[str, Any]:
+    body = ctx.body if ctx.body is not None else {}
+    if not isinstance(body, dict):
+        raise ValueError("the body must be a JSON object")
+    unknown = set(body) - allowed
+    if unknown:
+        raise ValueError(f"unknown fields: {', '.join(sorted(unknown))}")
+    return body
+
+
+def reset(ctx: Ctx) -> Reply:
+    ctx.backend.reset()
+    return {"reset": True, "keys": ctx.backend.accounts.seeded_keys()}
+
+
+def state(ctx: Ctx) -> Reply:
+    return ctx.backend.dump()
+
+
+def keys(ctx: Ctx) -> Reply:
+    return ctx.backend.accounts.seeded_keys()
+
+
+def create_account(ctx: Ctx) -> Reply:
+    body = _body(ctx, {"connected_to"})
+    connected = body.get("connected_to")
+    if connected is not None and not isinstance(connected, str):
+        raise ValueError("connected_to must be an account id")
+    return ctx.backend.accounts.create(connected_to=connected)
+
+
+def create_sandbox(ctx: Ctx) -> Reply:
+    return ctx.backend.accounts.create_sandbox(ctx.path["id"])
+
+
+def revoke_key(ctx: Ctx) -> Reply:
+    doc = ctx.backend.accounts.revoke(ctx.path["key"])
+    return {"key": doc["id"], "account": doc["account"], "revoked": True}
+
+
+def transitions(ctx: Ctx) -> Reply:
+    return ctx.backend.transitions.configure(_body(ctx, {"install", "uninstall", "upload", "delay_ms"}))
+
+
+def release(ctx: Ctx) -> Reply:
+    return {"released": ctx.backend.transitions.release()}
+
+
+def clock(ctx: Ctx) -> Reply:
+    return {"now": ctx.backend.clock.now(), "offset": ctx.backend.clock.offset}
+
+
+def advance(ctx: Ctx) -> Reply:
+    seconds = _body(ctx, {"seconds"}).get("seconds")
+    if isinstance(seconds, bool) or not isinstance(seconds, int | float) or seconds < 0:
+        raise ValueError("seconds must be a non-negative number")
+    ctx.backend.advance_clock(float(seconds))
+    return clock(ctx)
+
+
+def set_faults(ctx: Ctx) -> Reply:
+    body = _body(ctx, {"seed", "rules"})
+    seed, rules = body.get("seed", 0), body.get("rules", [])
+    if isinstance(seed, bool) or not isinstance(seed, int):
+        raise ValueError("seed must be an integer")
+    if not isinstance(rules, list):
+        raise ValueError("rules must be a list")
+    ctx.backend.faults.configure(seed, [Rule.parse(rule) for rule in rules])
+    return ctx.backend.faults.describe()
+
+
+def get_faults(ctx: Ctx) -> Reply:
+    return ctx.backend.faults.describe()
+
+
+def fault_log(ctx: Ctx) -> Reply:
+    return {"object": "list", "data": list(ctx.backend.faults.log)}
+
+
+def clear_faults(ctx: Ctx) -> Reply:
+    ctx.backend.faults.clear()
+    return ctx.backend.faults.describe()
+
+
+def requests(ctx: Ctx) -> Reply:
+    return {"object": "list", "data": list(ctx.backend.request_log)}
+
+
+def clear_requests(ctx: Ctx) -> Reply:
+    ctx.backend.request_log.clear()
+    return {"object": "list", "data": []}
+
+
+def rate_limits(ctx: Ctx) -> Reply:
+    body = _body(ctx, {"enabled", "live", "test"})
+    current = ctx.backend.rate_limits.describe()
+    enabled, live, test = (body.get(name, current[name]) for name in ("enabled", "live", "test"))
+    if not isinstance(enabled, bool):
+        raise ValueError("enabled must be a boolean")
+    for value in (live, test):
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ValueError("live and test must be positive integers")
+    ctx.backend.rate_limits.configure(enabled=enabled, live=live, test=test)
+    return ctx.backend.rate_limits.describe()
+
+
+def dashboard_uninstall(ctx: Ctx) -> Reply:
+    return ctx.backend.installs.uninstall(None, ctx.path["id"])
+
+
+def dashboard_install_version(ctx: Ctx) -> Reply:
+    body = _body(ctx, {"upload", "account"})
+    upload, account = body.get("upload"), body.get("account")
+    if not isinstance(upload, str):
+        raise ValueError("upload (an appupl_... id) is required")
+    if account is not None and not isinstance(account, str):
+        raise ValueError("account must be an account id")
+    return ctx.backend.installs.install_version(ctx.path["app"], upload, account)
+
+
+def dashboard_review(ctx: Ctx) -> Reply:
+    decision = _body(ctx, {"decision"}).get("decision")
+    if not isinstance(decision, str):
+        raise ValueError("decision must be approve or reject")
+    return ctx.backend.apps.review(ctx.path["app"], decision)
+
+
+def installed_upload(ctx: Ctx) -> Reply:
+    upload = ctx.backend.installs.installed_upload(ctx.path["id"])
+    if upload is None:
+        raise KeyError(ctx.path["id"])
+    return {"install": ctx.path["id"], "upload": upload}
+
+
+def openapi(ctx: Ctx) -> Reply:
+    text = resources.files("stripe_apps_emulator").joinpath("openapi.json").read_text()
+    document: dict[str, Any] = json.loads(text)
+    return document
+
+
+def _c(method: str, path: str, handler: Any, summary: str, body: dict[str, Any] | None = None) -> Route:
+    return Route(method, path, handler, summary, control=True, json_body=body)
+
+
+def _obj(**props: str) -> dict[str, Any]:
+    types = {
+        "int": {"type": "integer"},
+        "num": {"type": "number"},
+        "str": {"type": "string"},
+        "bool": {"type": "boolean"},
+        "mode": {"type": "string", "enum": ["immediate", "delayed", "held", "fail"]},
+        "rules": {"type": "array", "items": {"type": "object"}},
+    }
+    return {
+        "type": "object",
+        "additionalProperties": False,
+        "properties": {k: types[v] for k, v in props.items()},
+    }
+
+
+ROUTES = [
+    _c("GET", "/openapi.json", openapi, "This OpenAPI document."),
+    _c("POST", "/_emulator/reset", reset, "Restore the deterministic seed and default settings."),
+    _c("GET", "/_emulator/state", state, "Dump every stored object and setting."),
+    _c("GET", "/_emulator/keys", keys, "The seeded API keys."),
+    _c(
+        "POST",
+        "/_emulator/accounts",
+        create_account,
+        "Create an account; returns its keys.",
+        _obj(connected_to="str"),
+    ),
+    _c("POST", "/_emulator/accounts/{id}/sandboxes", create_sandbox, "Create a sandbox of an account."),
+    _c("POST", "/_emulator/keys/{key}/revoke", revoke_key, "Revoke an API key."),
+    _c(
+        "POST",
+        "/_emulator/transitions",
+        transitions,
+        "Configure how async transitions end.",
+        _obj(install="mode", uninstall="mode", upload="mode", delay_ms="int"),
+    ),
+    _c("POST", "/_emulator/transitions/release", release, "Complete held transitions."),
+    _c("GET", "/_emulator/clock", clock, "The emulator clock."),
+    _c("POST", "/_emulator/clock/advance", advance, "Advance the emulator clock.", _obj(seconds="num")),
+    _c(
+        "POST",
+        "/_emulator/faults",
+        set_faults,
+        "Install seeded fault rules.",
+        _obj(seed="int", rules="rules"),
+    ),
+    _c("GET", "/_emulator/faults", get_faults, "The fault rules."),
+    _c("DELETE", "/_emulator/faults", clear_faults, "Remove all fault rules."),
+    _c("GET", "/_emulator/faults/log", fault_log, "Every fault decision drawn so far."),
+    _c("GET", "/_emulator/requests", requests, "The request log."),
+    _c("DELETE", "/_emulator/requests", clear_requests, "Clear the request log."),
+    _c(
+        "POST",
+        "/_emulator/rate_limits",
+        rate_limits,
+        "Configure rate limits.",
+        _obj(enabled="bool", live="int", test="int"),
+    ),
+    _c(
+        "GET",
+        "/_emulator/installs/{id}",
+        installed_upload,
+        "Which upload an install runs (not on the wire object).",
+    ),
+    _c(
+        "POST",
+        "/_emulator/dashboard/installs/{id}/uninstall",
+        dashboard_uninstall,
+        "Dashboard: uninstall an app as a user would.",
+    ),
+    _c(
+        "POST",
+        "/_emulator/dashboard/apps/{app}/install_version",
+        dashboard_install_version,
+        "Dashboard: install a version from Version History in test mode.",
+        _obj(upload="str", account="str"),
+    ),
+    _c(
+        "POST",
+        "/_emulator/dashboard/apps/{app}/review",
+        dashboard_review,
+        "Dashboard (Stripe side): approve or reject a Marketplace review.",
+        _obj(decision="str"),
+    ),
+]

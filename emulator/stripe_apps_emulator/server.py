@@ -1,0 +1,66 @@
+"""Run the emulator with uvicorn: in a background thread on port 0 (tests) or in the foreground (CLI)."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import uvicorn
+
+from .app import create_app
+from .models import Backend
+
+STARTUP_TIMEOUT = 10.0
+
+
+def bind(host: str, port: int) -> socket.socket:
+    """A listening socket, so the port is known (and connectable) before the server runs."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.listen(128)
+    return sock
+
+
+def make_server(backend: Backend) -> uvicorn.Server:
+    config = uvicorn.Config(create_app(backend), log_level="warning", lifespan="off", access_log=False)
+    return uvicorn.Server(config)
+
+
+@dataclass
+class RunningEmulator:
+    """A live emulator: its base URL, the seeded keys and the backend (for white-box checks)."""
+
+    url: str
+    keys: dict[str, dict[str, str]]
+    backend: Backend
+
+
+@contextmanager
+def running_emulator(
+    data_dir: str | Path | None = None, *, rate_limit: bool = True, host: str = "127.0.0.1"
+) -> Iterator[RunningEmulator]:
+    """Serve the emulator on a free port in a daemon thread; stop it on exit."""
+    backend = Backend(data_dir, rate_limit=rate_limit)
+    sock = bind(host, 0)
+    server = make_server(backend)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + STARTUP_TIMEOUT
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise RuntimeError("the emulator did not start")
+        time.sleep(0.005)
+    port = sock.getsockname()[1]
+    try:
+        yield RunningEmulator(f"http://{host}:{port}", backend.accounts.seeded_keys(), backend)
+    finally:
+        server.should_exit = True
+        thread.join(STARTUP_TIMEOUT)
+        sock.close()
+        backend.store.close()
