@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from stripe_apps_emulator.testing import ControlClient, RunningEmulator, running_emulator
 
 from tests.support.engine import EngineSandbox
 
@@ -23,3 +25,15 @@ def pytest_configure(config: pytest.Config) -> None:
 @pytest.fixture
 def engine(tmp_path: Path) -> EngineSandbox:
     return EngineSandbox(tmp_path / "engine")
+
+
+@pytest.fixture
+def emulator() -> Iterator[RunningEmulator]:
+    with running_emulator() as running:
+        yield running
+
+
+@pytest.fixture
+def control(emulator: RunningEmulator) -> Iterator[ControlClient]:
+    with ControlClient(emulator.url) as client:
+        yield client

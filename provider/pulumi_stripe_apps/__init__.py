@@ -1,1 +1,5 @@
-"""Pulumi resources for Stripe Apps."""
+"""Pulumi resources for Stripe Apps: versions and installs as code."""
+
+from pulumi_stripe_apps.resources.app_version import AppVersion
+
+__all__ = ["AppVersion"]

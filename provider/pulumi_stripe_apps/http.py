@@ -1,0 +1,115 @@
+"""A small Stripe-convention HTTP client for the endpoints the official SDK does not cover (uploads).
+
+Same retry rules as the SDK (retry.py), one idempotency key per logical write reused by every
+retry, and Stripe's error envelope turned into `StripeAppsError`.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+import uuid
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import httpx
+
+from pulumi_stripe_apps.errors import StripeAppsError
+from pulumi_stripe_apps.retry import MAX_RETRIES, backoff, should_retry
+
+Files = Mapping[str, tuple[str, Any, str]]
+
+
+class StripeHttp:
+    """Requests against one API base with one key; the key never appears in errors or reprs."""
+
+    def __init__(
+        self,
+        api_base: str,
+        api_key: str,
+        *,
+        timeout: float = 80.0,
+        transport: httpx.BaseTransport | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        rng: random.Random | None = None,
+    ) -> None:
+        self._client = httpx.Client(
+            base_url=api_base,
+            timeout=timeout,
+            transport=transport,
+            headers={"Authorization": f"Bearer {api_key}", "User-Agent": "pulumi-stripe-apps"},
+        )
+        self._sleep = sleep
+        self._rng = rng or random.Random()
+
+    def __repr__(self) -> str:
+        return f"StripeHttp({self._client.base_url})"
+
+    def close(self) -> None:
+        self._client.close()
+
+    def get(self, path: str, params: Mapping[str, str] | None = None, *, action: str, subject: str) -> Any:
+        return self._send("GET", path, action=action, subject=subject, params=params)
+
+    def post(
+        self,
+        path: str,
+        *,
+        action: str,
+        subject: str,
+        data: Mapping[str, str] | None = None,
+        files: Callable[[], Files] | None = None,
+        idempotency_key: str | None = None,
+    ) -> Any:
+        key = idempotency_key or str(uuid.uuid4())
+        return self._send("POST", path, action=action, subject=subject, data=data, files=files, idem=key)
+
+    def _send(
+        self,
+        method: str,
+        path: str,
+        *,
+        action: str,
+        subject: str,
+        params: Mapping[str, str] | None = None,
+        data: Mapping[str, str] | None = None,
+        files: Callable[[], Files] | None = None,
+        idem: str | None = None,
+    ) -> Any:
+        headers = {"Idempotency-Key": idem} if idem else {}
+        for attempt in range(MAX_RETRIES + 1):
+            try:
+                response = self._client.request(
+                    method, path, params=params, data=data, files=files() if files else None, headers=headers
+                )
+            except httpx.TransportError as error:
+                if attempt == MAX_RETRIES:
+                    raise StripeAppsError(
+                        action, subject, f"could not reach {self._client.base_url}: {type(error).__name__}"
+                    ) from None
+                self._sleep(backoff(attempt + 1, self._rng))
+                continue
+            if response.status_code < 400:
+                return response.json()
+            if attempt < MAX_RETRIES and should_retry(response.status_code, response.headers):
+                self._sleep(backoff(attempt + 1, self._rng))
+                continue
+            raise error_from_response(action, subject, response)
+        raise AssertionError("unreachable: the loop returns or raises")
+
+
+def error_from_response(action: str, subject: str, response: httpx.Response) -> StripeAppsError:
+    try:
+        body = response.json()
+        error = body.get("error", {}) if isinstance(body, dict) else {}
+    except ValueError:
+        error = {}
+    return StripeAppsError(
+        action,
+        subject,
+        str(error.get("message") or response.reason_phrase or "no message"),
+        code=error.get("code"),
+        param=error.get("param"),
+        request_id=response.headers.get("request-id"),
+        http_status=response.status_code,
+    )

@@ -1,0 +1,288 @@
+"""AppVersion: one uploaded version of a Stripe App, like `stripe apps upload`.
+
+check   reads stripe-app.json, validates it, fingerprints the bundle (no HTTP)
+diff    version or content change -> replace (a new upload); versions are immutable
+create  GET /v1/apps/uploads?app_id= (adopt a matching upload) or POST /v1/apps/uploads, then
+        GET /v1/apps/uploads/:id until completed or failed; GET /v1/apps/apps/:app (signing secret)
+read    GET /v1/apps/uploads/:id (status; a failed upload is drift)
+delete  nothing: Stripe cannot delete versions, so the version only leaves the stack
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import pulumi
+from pulumi.dynamic import (
+    CheckFailure,
+    CheckResult,
+    ConfigureRequest,
+    CreateResult,
+    DiffResult,
+    ReadResult,
+    Resource,
+    ResourceProvider,
+)
+
+from pulumi_stripe_apps.errors import StripeAppsError
+from pulumi_stripe_apps.fields import Field, Policy, changed_fields, public
+from pulumi_stripe_apps.fingerprint import fingerprint, iter_bundle_files
+from pulumi_stripe_apps.manifest import load_manifest
+from pulumi_stripe_apps.poll import wait_until
+from pulumi_stripe_apps.settings import Settings, load_settings
+from pulumi_stripe_apps.uploads import Upload, Uploader, uploader_for
+
+FIELDS: tuple[Field, ...] = (
+    Field("app_dir", Policy.IGNORE, "string", "Directory holding stripe-app.json.", required=True),
+    Field("bundle_dir", Policy.IGNORE, "string", "Directory of the built bundle, when not app_dir."),
+    Field("ignore", Policy.IGNORE, "array", "Extra ignore patterns (gitignore subset) for the bundle."),
+    Field("app_id", Policy.REPLACE, "string", "The manifest `id`, e.g. com.example.billing."),
+    Field("version", Policy.REPLACE, "string", "The manifest `version`; immutable once uploaded."),
+    Field("fingerprint", Policy.REPLACE, "string", "sha256 of the normalized manifest and bundle files."),
+    Field("distribution_type", Policy.COMPUTED, "string", "`private` or `public`, from the manifest."),
+    Field("sandbox_install_compatible", Policy.COMPUTED, "boolean", "Whether sandboxes may install it."),
+    Field("permissions", Policy.COMPUTED, "array", "Permission names the version asks for."),
+    Field("app", Policy.COMPUTED, "string", "The app object id (app_...)."),
+    Field("upload_id", Policy.COMPUTED, "string", "The upload's id in Version History."),
+    Field("status", Policy.COMPUTED, "string", "processing, completed or failed."),
+    Field("upload_errors", Policy.COMPUTED, "array", "Stripe's validation messages when status is failed."),
+    Field("signing_secret", Policy.COMPUTED, "string", "The app's signing secret, or null.", secret=True),
+)
+OUTPUTS = [field.name for field in FIELDS]
+
+
+class AppVersionProvider(ResourceProvider):
+    """Holds no state: settings come from `configure()` in the provider process and are never pickled."""
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        pass
+
+    def configure(self, req: ConfigureRequest) -> None:
+        self._settings = load_settings(req.config.get)
+
+    def settings(self) -> Settings:
+        found: Settings | None = getattr(self, "_settings", None)
+        return found if found is not None else load_settings(lambda _key: None)
+
+    # -- lifecycle ------------------------------------------------------------------------------------
+
+    def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        failures: list[CheckFailure] = []
+        app_dir_value = news.get("app_dir")
+        if not isinstance(app_dir_value, str) or not app_dir_value:
+            return CheckResult(
+                news, [CheckFailure("app_dir", "app_dir is required: the directory holding stripe-app.json")]
+            )
+        app_dir = Path(app_dir_value)
+        if not (app_dir / "stripe-app.json").is_file():
+            return CheckResult(
+                news,
+                [
+                    CheckFailure(
+                        "app_dir", f"{app_dir} has no stripe-app.json; point app_dir at the app's directory"
+                    )
+                ],
+            )
+        bundle_dir = Path(news["bundle_dir"]) if news.get("bundle_dir") else None
+        if bundle_dir is not None and not bundle_dir.is_dir():
+            failures.append(
+                CheckFailure("bundle_dir", f"{bundle_dir} is not a directory; build the app first")
+            )
+        ignore = news.get("ignore") or []
+        if not isinstance(ignore, list) or not all(isinstance(item, str) for item in ignore):
+            failures.append(CheckFailure("ignore", "ignore must be a list of patterns such as `*.map`"))
+            ignore = []
+        _, report = load_manifest(app_dir)
+        for issue in report.errors:
+            path = issue.path or "stripe-app.json"
+            failures.append(CheckFailure(path, f"stripe-app.json: {issue.message} Fix: {issue.fix}"))
+        for issue in report.warnings:
+            print(f"warning: stripe-app.json {issue}", file=sys.stderr)
+        if failures or report.manifest is None:
+            return CheckResult(news, failures)
+        manifest = report.manifest
+        digest = fingerprint(app_dir, bundle_dir=bundle_dir, ignore=ignore).digest
+        olds_same_version = _olds.get("app_id") == manifest.id and _olds.get("version") == manifest.version
+        if olds_same_version and _olds.get("fingerprint") not in (None, digest):
+            failures.append(
+                CheckFailure(
+                    "version",
+                    f"the content of {manifest.id} changed but its version is still {manifest.version}. "
+                    "Versions are immutable on Stripe (an uploaded version can never be replaced): bump "
+                    "`version` in stripe-app.json to upload the new content.",
+                )
+            )
+        checked = {
+            **news,
+            "ignore": ignore,
+            "app_id": manifest.id,
+            "version": manifest.version,
+            "fingerprint": digest,
+            "distribution_type": manifest.distribution_type,
+            "sandbox_install_compatible": manifest.sandbox_install_compatible,
+            "permissions": manifest.permission_names(),
+        }
+        return CheckResult(checked, failures)
+
+    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        changed = changed_fields(FIELDS, olds, news)
+        replaces = [field.name for field in changed if field.policy is Policy.REPLACE]
+        if olds.get("status") == "failed":
+            # Stripe failed this upload after accepting it; a new upload of the same version is allowed.
+            replaces.append("status")
+        return DiffResult(changes=bool(replaces), replaces=replaces, stables=[], delete_before_replace=False)
+
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        settings = self.settings()
+        uploader = uploader_for(settings)
+        subject = f"app version {props['app_id']}@{props['version']}"
+        upload = self._adoptable(uploader, props, subject)
+        if upload is None:
+            upload = self._upload(uploader, props, subject)
+        if uploader.can_list and not upload.settled:
+            upload = wait_until(
+                lambda: uploader.get(upload.id) or upload,
+                lambda current: current.settled,
+                timeout=settings.upload_timeout,
+                action="processing",
+                subject=subject,
+                describe=lambda current: current.status,
+            )
+        if upload.status == "failed":
+            problems = "; ".join(f"{issue.path or '(root)'}: {issue.message}" for issue in upload.errors)
+            raise StripeAppsError(
+                "processing",
+                subject,
+                f"Stripe rejected the upload ({upload.id}): {problems or 'no details given'}",
+                fix="fix stripe-app.json and bump `version`, then run `pulumi up` again",
+            )
+        return CreateResult(id_=upload.id, outs=self._outputs(props, upload, uploader))
+
+    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        uploader = uploader_for(self.settings())
+        if not uploader.can_list:
+            return ReadResult(id_=id_, outs=public(props), inputs=_inputs(props))
+        upload = uploader.get(id_)
+        if upload is None:
+            # Versions cannot be deleted, so only a reset backend loses one; plan a new upload.
+            return ReadResult(id_="", outs={})
+        if upload.status == "failed":
+            print(
+                f"drift: upload {upload.id} of {upload.app_id}@{upload.version} failed processing after it "
+                "was accepted; the next `pulumi up` uploads it again",
+                file=sys.stderr,
+            )
+        outs = {
+            **public(props),
+            "status": upload.status,
+            "upload_errors": [issue.message for issue in upload.errors],
+        }
+        inputs = {**_inputs(props), "app_id": upload.app_id, "version": upload.version}
+        return ReadResult(id_=id_, outs=outs, inputs=inputs)
+
+    def delete(self, _id: str, props: dict[str, Any]) -> None:
+        print(
+            f"{props.get('app_id')}@{props.get('version')} stays in the app's Version History: Stripe cannot "
+            "delete app versions (only Stripe support can); it was removed from this stack only.",
+            file=sys.stderr,
+        )
+
+    # -- helpers --------------------------------------------------------------------------------------
+
+    def _adoptable(self, uploader: Uploader, props: dict[str, Any], subject: str) -> Upload | None:
+        """An earlier upload of this exact version and content, by us or by another stack."""
+        same_version = [
+            upload
+            for upload in uploader.versions(props["app_id"])
+            if upload.version == props["version"] and upload.status != "failed"
+        ]
+        if not same_version:
+            return None
+        existing = same_version[0]
+        if existing.fingerprint == props["fingerprint"]:
+            return existing
+        raise StripeAppsError(
+            "uploading",
+            subject,
+            f"version {props['version']} was already uploaded ({existing.id}) with other content "
+            f"({existing.fingerprint or 'unknown fingerprint'}, this is {props['fingerprint']})",
+            code="resource_already_exists",
+            fix="versions are immutable on Stripe: bump `version` in stripe-app.json",
+        )
+
+    def _upload(self, uploader: Uploader, props: dict[str, Any], subject: str) -> Upload:
+        app_dir = Path(props["app_dir"])
+        bundle_dir = Path(props["bundle_dir"]) if props.get("bundle_dir") else None
+        files = list(iter_bundle_files(app_dir, bundle_dir=bundle_dir, ignore=props.get("ignore") or []))
+        try:
+            return uploader.upload(app_dir, bundle_dir or app_dir, files, props["fingerprint"])
+        except StripeAppsError as error:
+            if error.code != "resource_already_exists":
+                raise
+            # Another writer uploaded this version between our lookup and our upload.
+            adopted = self._adoptable(uploader, props, subject)
+            if adopted is None:
+                raise
+            return adopted
+
+    def _outputs(self, props: dict[str, Any], upload: Upload, uploader: Uploader) -> dict[str, Any]:
+        return {
+            **public(props),
+            "app": upload.app or None,
+            "upload_id": upload.id,
+            "status": upload.status,
+            "upload_errors": [issue.message for issue in upload.errors],
+            "signing_secret": uploader.signing_secret(upload.app) if upload.app else None,
+        }
+
+
+def _inputs(props: dict[str, Any]) -> dict[str, Any]:
+    names = [field.name for field in FIELDS if field.policy is not Policy.COMPUTED or field.name in _CHECKED]
+    return {name: props.get(name) for name in names}
+
+
+# Inputs that `check` derives from the app directory; they are compared on every diff.
+_CHECKED = ("distribution_type", "sandbox_install_compatible", "permissions")
+
+
+class AppVersion(Resource, module="stripeapps", name="AppVersion"):
+    """An uploaded, immutable version of a Stripe App, built from the directory holding stripe-app.json."""
+
+    app: pulumi.Output[str]
+    app_id: pulumi.Output[str]
+    version: pulumi.Output[str]
+    fingerprint: pulumi.Output[str]
+    upload_id: pulumi.Output[str]
+    status: pulumi.Output[str]
+    upload_errors: pulumi.Output[list[str]]
+    permissions: pulumi.Output[list[str]]
+    distribution_type: pulumi.Output[str]
+    sandbox_install_compatible: pulumi.Output[bool]
+    signing_secret: pulumi.Output[str | None]
+
+    def __init__(
+        self,
+        resource_name: str,
+        app_dir: str | os.PathLike[str],
+        *,
+        bundle_dir: str | os.PathLike[str] | None = None,
+        ignore: list[str] | None = None,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        props: dict[str, Any] = dict.fromkeys(OUTPUTS)
+        props.update(
+            # Absolute paths: the provider process does not share the program's working directory.
+            app_dir=os.path.abspath(app_dir),
+            bundle_dir=os.path.abspath(bundle_dir) if bundle_dir is not None else None,
+            ignore=list(ignore or []),
+        )
+        secret_opts = pulumi.ResourceOptions(additional_secret_outputs=["signing_secret"])
+        super().__init__(
+            AppVersionProvider(), resource_name, props, pulumi.ResourceOptions.merge(secret_opts, opts)
+        )

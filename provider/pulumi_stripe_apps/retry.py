@@ -1,0 +1,29 @@
+"""When to retry a Stripe request and how long to wait: pure functions, as the official SDKs decide."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Mapping
+
+INITIAL_DELAY = 0.5
+MAX_DELAY = 5.0
+MAX_RETRIES = 6
+
+
+def should_retry(status: int | None, headers: Mapping[str, str] | None) -> bool:
+    """`status` None means the connection failed before a response arrived."""
+    if status is None:
+        return True
+    advice = (headers or {}).get("stripe-should-retry")
+    if advice == "true":
+        return True
+    if advice == "false":
+        return False
+    return status == 409 or status >= 500
+
+
+def backoff(retry_number: int, rng: random.Random) -> float:
+    """Exponential from 0.5 s to 5 s with jitter (half to full), never below the initial delay."""
+    delay = min(INITIAL_DELAY * 2 ** (retry_number - 1), MAX_DELAY)
+    jittered: float = delay * (0.5 + rng.random() / 2)
+    return max(INITIAL_DELAY, jittered)

@@ -1,0 +1,105 @@
+"""Provider settings: stack config `stripe-apps:*` first, then `STRIPE_APPS_*` environment variables."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Literal
+
+Mode = Literal["test", "sandbox", "live"]
+MODES: tuple[Mode, ...] = ("test", "sandbox", "live")
+UploaderKind = Literal["api", "cli"]
+STRIPE_API_BASE = "https://api.stripe.com"
+
+# stack config key -> environment fallback
+CONFIG_KEYS: dict[str, str] = {
+    "stripe-apps:apiBase": "STRIPE_APPS_API_BASE",
+    "stripe-apps:testApiKey": "STRIPE_APPS_TEST_API_KEY",
+    "stripe-apps:sandboxApiKey": "STRIPE_APPS_SANDBOX_API_KEY",
+    "stripe-apps:liveApiKey": "STRIPE_APPS_LIVE_API_KEY",
+    "stripe-apps:uploader": "STRIPE_APPS_UPLOADER",
+    "stripe-apps:stripeCli": "STRIPE_APPS_STRIPE_CLI",
+    "stripe-apps:uploadTimeout": "STRIPE_APPS_UPLOAD_TIMEOUT",
+    "stripe-apps:pollTimeout": "STRIPE_APPS_POLL_TIMEOUT",
+}
+KEY_CONFIG: dict[Mode, str] = {
+    "test": "stripe-apps:testApiKey",
+    "sandbox": "stripe-apps:sandboxApiKey",
+    "live": "stripe-apps:liveApiKey",
+}
+KEY_PREFIXES: dict[Mode, tuple[str, ...]] = {
+    "test": ("sk_test_", "rk_test_"),
+    "sandbox": ("sk_test_", "rk_test_"),
+    "live": ("sk_live_", "rk_live_"),
+}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What the provider needs to reach Stripe; never pickled, never logged (keys are hidden in repr)."""
+
+    api_base: str = STRIPE_API_BASE
+    keys: dict[Mode, str] = field(default_factory=dict, repr=False)
+    uploader: UploaderKind = "api"
+    stripe_cli: str = "stripe"
+    upload_timeout: float = 300.0
+    poll_timeout: float = 120.0
+
+    def key_for(self, mode: Mode) -> str:
+        key = self.keys.get(mode)
+        if not key:
+            raise MissingKeyError(mode)
+        return key
+
+    def key_problem(self, mode: Mode) -> str | None:
+        """Why the key for `mode` cannot be used, or None when it can; never includes the key."""
+        key = self.keys.get(mode)
+        config_key = KEY_CONFIG[mode]
+        env_name = CONFIG_KEYS[config_key]
+        if not key:
+            return (
+                f"no API key is configured for {mode} mode: run `pulumi config set --secret {config_key} "
+                f"<key>` (or set {env_name})"
+            )
+        prefixes = KEY_PREFIXES[mode]
+        if not key.startswith(prefixes):
+            shown = key.split("_", 2)[0] + "_" + key.split("_", 2)[1] if key.count("_") >= 2 else "unknown"
+            return (
+                f"the key in {config_key} is a {shown}_... key, but {mode} mode needs a key starting with "
+                f"{' or '.join(prefixes)}"
+            )
+        return None
+
+
+class MissingKeyError(Exception):
+    def __init__(self, mode: Mode) -> None:
+        super().__init__(f"no API key is configured for {mode} mode (stack config {KEY_CONFIG[mode]})")
+        self.mode = mode
+
+
+def load_settings(lookup: Callable[[str], object]) -> Settings:
+    """Builds settings from a config lookup (namespaced keys), falling back to the environment."""
+
+    def value(config_key: str) -> str | None:
+        found = lookup(config_key)
+        if found is None or found == "":
+            found = os.environ.get(CONFIG_KEYS[config_key])
+        return None if found is None or found == "" else str(found)
+
+    keys: dict[Mode, str] = {}
+    for mode in MODES:
+        key = value(KEY_CONFIG[mode])
+        if key:
+            keys[mode] = key
+    uploader = value("stripe-apps:uploader") or "api"
+    if uploader not in ("api", "cli"):
+        raise ValueError(f"stripe-apps:uploader must be `api` or `cli`, not {uploader!r}")
+    return Settings(
+        api_base=(value("stripe-apps:apiBase") or STRIPE_API_BASE).rstrip("/"),
+        keys=keys,
+        uploader="cli" if uploader == "cli" else "api",
+        stripe_cli=value("stripe-apps:stripeCli") or "stripe",
+        upload_timeout=float(value("stripe-apps:uploadTimeout") or 300),
+        poll_timeout=float(value("stripe-apps:pollTimeout") or 120),
+    )

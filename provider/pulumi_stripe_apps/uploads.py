@@ -1,0 +1,222 @@
+"""Uploading app versions: the emulator's upload surface (`api`) or the Stripe CLI (`cli`).
+
+Stripe has no public upload API: against real Stripe the provider runs `stripe apps upload`, and
+cannot list Version History (the CLI has no such command), so adoption and the version rule are
+only as good as the provider's own state there. The emulator's upload surface answers both.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import tempfile
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any, Protocol
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from pulumi_stripe_apps.errors import StripeAppsError
+from pulumi_stripe_apps.http import StripeHttp
+from pulumi_stripe_apps.settings import Settings
+
+UPLOADS_PATH = "/v1/apps/uploads"
+PAGE = "100"
+
+
+class UploadIssue(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    path: str = ""
+    message: str = ""
+
+
+class Upload(BaseModel):
+    """One uploaded version (`apps.upload` on the emulator); tolerant of fields we do not use."""
+
+    model_config = ConfigDict(extra="ignore")
+    id: str
+    app: str
+    app_id: str
+    version: str
+    status: str
+    errors: list[UploadIssue] = Field(default_factory=list)
+    fingerprint: str | None = None
+    created: int = 0
+    distribution_type: str = "private"
+    sandbox_install_compatible: bool = False
+    permissions: list[str] = Field(default_factory=list)
+    content_security_policy: dict[str, list[str]] = Field(default_factory=dict)
+    endpoints: list[str] = Field(default_factory=list)
+
+    @property
+    def settled(self) -> bool:
+        return self.status in ("completed", "failed")
+
+
+class Uploader(Protocol):
+    """What AppVersion and AppInstallation need from an upload backend."""
+
+    can_list: bool
+
+    def versions(self, app_id: str) -> list[Upload]: ...
+    def history(self, app: str) -> list[Upload]: ...
+    def get(self, upload_id: str) -> Upload | None: ...
+    def upload(self, app_dir: Path, bundle_root: Path, files: Sequence[str], fingerprint: str) -> Upload: ...
+    def signing_secret(self, app: str) -> str | None: ...
+
+
+class ApiUploader:
+    """The emulator's upload surface: multipart `POST /v1/apps/uploads`, Version History by listing."""
+
+    can_list = True
+
+    def __init__(self, settings: Settings, http: StripeHttp | None = None) -> None:
+        self._http = http or StripeHttp(settings.api_base, settings.key_for("test"))
+
+    def _pages(self, params: dict[str, str], subject: str) -> Iterator[Upload]:
+        query = {**params, "limit": PAGE}
+        while True:
+            page = self._http.get(UPLOADS_PATH, query, action="listing uploads of", subject=subject)
+            items = [Upload.model_validate(item) for item in page.get("data", [])]
+            yield from items
+            if not page.get("has_more") or not items:
+                return
+            query["starting_after"] = items[-1].id
+
+    def versions(self, app_id: str) -> list[Upload]:
+        """Every upload of the app with this manifest id, newest first."""
+        return list(self._pages({"app_id": app_id}, f"app {app_id}"))
+
+    def history(self, app: str) -> list[Upload]:
+        """Version History of an app object (`app_...`), newest first."""
+        return list(self._pages({"app": app}, f"app {app}"))
+
+    def get(self, upload_id: str) -> Upload | None:
+        try:
+            found = self._http.get(
+                f"{UPLOADS_PATH}/{upload_id}", action="reading", subject=f"upload {upload_id}"
+            )
+        except StripeAppsError as error:
+            if error.http_status == 404:
+                return None
+            raise
+        return Upload.model_validate(found)
+
+    def upload(self, app_dir: Path, bundle_root: Path, files: Sequence[str], fingerprint: str) -> Upload:
+        from pulumi_stripe_apps.fingerprint import write_bundle_tar  # noqa: PLC0415 - keeps import light
+
+        manifest_text = (app_dir / "stripe-app.json").read_text(encoding="utf-8")
+        with tempfile.TemporaryFile() as bundle:
+            write_bundle_tar(files, bundle_root, bundle)
+
+            def parts() -> dict[str, tuple[str, Any, str]]:
+                bundle.seek(0)
+                return {"bundle": ("bundle.tar.gz", bundle, "application/gzip")}
+
+            created = self._http.post(
+                UPLOADS_PATH,
+                action="uploading",
+                subject=f"app {app_dir.name}",
+                data={"manifest": manifest_text, "fingerprint": fingerprint},
+                files=parts,
+            )
+        return Upload.model_validate(created)
+
+    def signing_secret(self, app: str) -> str | None:
+        found = self._http.get(
+            f"/v1/apps/apps/{app}", {"expand[]": "signing_secret"}, action="reading", subject=f"app {app}"
+        )
+        secret = found.get("signing_secret")
+        return str(secret) if secret else None
+
+
+# `stripe apps upload` prints the app's id (`app_...`) on success in current CLI versions.
+_APP_OBJECT = re.compile(r"\b(app_[A-Za-z0-9]+)\b")
+
+
+class CliUploader:
+    """Real Stripe: runs `stripe apps upload` in the app directory, non-interactively, with a timeout.
+
+    The key is passed with `--api-key` (the CLI ignores STRIPE_API_KEY, stripe/stripe-apps#375), so
+    it is visible to other local users in the process list while the upload runs; it is redacted from
+    every message we produce.
+    """
+
+    can_list = False
+
+    def __init__(self, settings: Settings) -> None:
+        self._command = settings.stripe_cli
+        self._key = settings.key_for("test")
+        self._timeout = settings.upload_timeout
+
+    def versions(self, app_id: str) -> list[Upload]:
+        return []
+
+    def history(self, app: str) -> list[Upload]:
+        return []
+
+    def get(self, upload_id: str) -> Upload | None:
+        return None
+
+    def signing_secret(self, app: str) -> str | None:
+        return None
+
+    def upload(self, app_dir: Path, bundle_root: Path, files: Sequence[str], fingerprint: str) -> Upload:
+        from pulumi_stripe_apps.manifest import load_manifest  # noqa: PLC0415
+
+        data, _ = load_manifest(app_dir)
+        subject = f"{data.get('id')}@{data.get('version')}"
+        env = {**os.environ, "CI": "true", "STRIPE_CLI_TELEMETRY_OPTOUT": "1"}
+        command = [self._command, "apps", "upload", "--api-key", self._key]
+        try:
+            done = subprocess.run(
+                command,
+                cwd=app_dir,
+                env=env,
+                stdin=subprocess.DEVNULL,
+                capture_output=True,
+                text=True,
+                timeout=self._timeout,
+                check=False,
+            )
+        except FileNotFoundError:
+            raise StripeAppsError(
+                "uploading",
+                subject,
+                f"the Stripe CLI `{self._command}` was not found",
+                fix="install the Stripe CLI with its apps plugin, or set stripe-apps:stripeCli to its path",
+            ) from None
+        except subprocess.TimeoutExpired:
+            raise StripeAppsError(
+                "uploading",
+                subject,
+                f"`stripe apps upload` did not finish within {self._timeout:.0f}s",
+                fix="raise stripe-apps:uploadTimeout, or run the upload by hand to see where it waits",
+            ) from None
+        output = self._redact(done.stdout + "\n" + done.stderr)
+        if done.returncode != 0:
+            raise StripeAppsError(
+                "uploading", subject, f"`stripe apps upload` exited with {done.returncode}: {output.strip()}"
+            )
+        app_match = _APP_OBJECT.search(output)
+        return Upload(
+            id=f"cli:{data.get('id')}@{data.get('version')}",
+            app=app_match.group(1) if app_match else "",
+            app_id=str(data.get("id")),
+            version=str(data.get("version")),
+            status="completed",
+            fingerprint=fingerprint,
+            distribution_type=str(data.get("distribution_type") or "private"),
+            sandbox_install_compatible=bool(data.get("sandbox_install_compatible")),
+            permissions=[
+                str(p.get("permission")) for p in data.get("permissions") or [] if isinstance(p, dict)
+            ],
+        )
+
+    def _redact(self, text: str) -> str:
+        return text.replace(self._key, "sk_test_***")
+
+
+def uploader_for(settings: Settings) -> Uploader:
+    return CliUploader(settings) if settings.uploader == "cli" else ApiUploader(settings)
