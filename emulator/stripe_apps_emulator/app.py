@@ -205,9 +205,13 @@ class Pipeline:
     def _handle(
         self, caller: Caller, match: Match, raw: dict[str, Any], request_id: str, decision: Decision | None
     ) -> Outcome:
-        # A StripeError propagates out of the transaction, rolling back any partial write.
-        params = validate(match.route.params, raw)
-        reply = match.route.handler(Ctx(self.backend, caller, params, match.path, request_id))
+        # A StripeError still commits: lazy transitions settled while serving the request are real
+        # state changes; handlers check their inputs before they write.
+        try:
+            params = validate(match.route.params, raw)
+            reply = match.route.handler(Ctx(self.backend, caller, params, match.path, request_id))
+        except StripeError as exc:
+            return _error(exc, request_id)
         status, body = reply if isinstance(reply, tuple) else (200, reply)
         if decision is not None and decision.kind == "error_after":
             return _error(
