@@ -20,9 +20,9 @@ write_launchers() {
   cat >"$BIN_DIR/pulumi-resource-pulumi-python" <<'LAUNCHER'
 #!/bin/sh
 if [ -n "${PULUMI_RUNTIME_VIRTUALENV:-}" ]; then
-  exec "$PULUMI_RUNTIME_VIRTUALENV/bin/python" -u -m pulumi.dynamic "$@"
+  exec "$PULUMI_RUNTIME_VIRTUALENV/bin/python" -u -m pulumi_stripe_apps.provider_host "$@"
 fi
-exec "${PULUMI_PYTHON_CMD:-python3}" -u -m pulumi.dynamic "$@"
+exec "${PULUMI_PYTHON_CMD:-python3}" -u -m pulumi_stripe_apps.provider_host "$@"
 LAUNCHER
   # The proxy serves no Go Python language host (see README, Troubleshooting): ours speaks its protocol.
   cat >"$BIN_DIR/pulumi-language-python" <<LAUNCHER

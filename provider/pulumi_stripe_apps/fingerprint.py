@@ -138,9 +138,7 @@ def _rules(app_dir: Path, ignore: Sequence[str]) -> IgnoreRules:
 # ---------------------------------------------------------------------------------------------------
 # File set
 # ---------------------------------------------------------------------------------------------------
-def iter_bundle_files(
-    app_dir: Path, *, bundle_dir: Path | None = None, ignore: Sequence[str] = ()
-) -> Iterator[str]:
+def iter_bundle_files(app_dir: Path, *, bundle_dir: Path | None = None, ignore: Sequence[str] = ()) -> Iterator[str]:
     """Sorted POSIX paths (relative to the bundle root) of regular files and symlinks after ignores.
 
     The bundle root's `stripe-app.json` is left out: the fingerprint covers it in normalized form, and
@@ -188,9 +186,7 @@ def normalized_manifest(app_dir: Path) -> bytes:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except json.JSONDecodeError as exc:
-        raise ValueError(
-            f"{path} is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}"
-        ) from exc
+        raise ValueError(f"{path} is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}") from exc
     return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
 
 

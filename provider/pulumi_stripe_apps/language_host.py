@@ -104,16 +104,12 @@ class PythonLanguageHost(language_pb2_grpc.LanguageRuntimeServicer):
         try:
             completed = subprocess.run(command, env=env, check=False)
         except OSError as error:
-            return language_pb2.RunResponse(
-                error=f"could not start the Python program with {python}: {error}"
-            )
+            return language_pb2.RunResponse(error=f"could not start the Python program with {python}: {error}")
         if completed.returncode == 0:
             return language_pb2.RunResponse()
         if completed.returncode == EXIT_AFTER_USER_MESSAGE:
             return language_pb2.RunResponse(bail=True)
-        return language_pb2.RunResponse(
-            error=f"program exited with non-zero exit code: {completed.returncode}"
-        )
+        return language_pb2.RunResponse(error=f"program exited with non-zero exit code: {completed.returncode}")
 
 
 def main() -> None:
@@ -125,9 +121,7 @@ def main() -> None:
     # The launcher beside `pulumi` names the executor it installed next to itself.
     executor = Path(os.environ.get(EXECUTOR_ENV, EXECUTOR_NAME))
     server = grpc.server(futures.ThreadPoolExecutor(max_workers=4))
-    language_pb2_grpc.add_LanguageRuntimeServicer_to_server(
-        PythonLanguageHost(engine_address, executor), server
-    )
+    language_pb2_grpc.add_LanguageRuntimeServicer_to_server(PythonLanguageHost(engine_address, executor), server)
     port = server.add_insecure_port("127.0.0.1:0")
     server.start()
     print(port, flush=True)

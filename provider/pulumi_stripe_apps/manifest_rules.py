@@ -24,9 +24,7 @@ class Rule:
 # Evidence: /work/shared/data/manifests (SOURCES.tsv) and docs/stripe-apps.md section 6.
 RULES: dict[str, Rule] = {
     # --- structural: the published schema's shape; both modes reject ---
-    "schema": Rule(
-        "structural", "error", "error", "types, required keys, closed objects and patterns of the schema"
-    ),
+    "schema": Rule("structural", "error", "error", "types, required keys, closed objects and patterns of the schema"),
     "not_json_object": Rule("structural", "error", "error", "a manifest is a JSON object"),
     "unknown_key": Rule(
         "structural",
@@ -81,9 +79,7 @@ RULES: dict[str, Rule] = {
     "post_install_url_not_external": Rule(
         "structural", "error", "error", "the schema's settings/onboarding branch is closed (no `url`)"
     ),
-    "enum_closed": Rule(
-        "structural", "error", "error", "`distribution_type` has exactly two values (private, public)"
-    ),
+    "enum_closed": Rule("structural", "error", "error", "`distribution_type` has exactly two values (private, public)"),
     # --- unknown enum values: plausible new values pass preview with a warning, the server refuses ---
     "permission_unknown": Rule(
         "lag",
@@ -95,9 +91,7 @@ RULES: dict[str, Rule] = {
     "post_install_type_unknown": Rule(
         "lag", "warning", "error", "new post-install types appear before the schema lists them"
     ),
-    "access_type_unknown": Rule(
-        "lag", "warning", "error", "new access types appear before the schema lists them"
-    ),
+    "access_type_unknown": Rule("lag", "warning", "error", "new access types appear before the schema lists them"),
     # --- known lags: the server accepts what the schema lacks ---
     "permission_known_lag": Rule(
         "lag",
@@ -153,9 +147,7 @@ RULES: dict[str, Rule] = {
     "no_ui_extension": Rule(
         "lag", None, None, "backend-only and OAuth apps have no UI (11 real apps omit `ui_extension`)"
     ),
-    "no_permissions": Rule(
-        "lag", "warning", "warning", "an app may need no permission; treated as an empty list"
-    ),
+    "no_permissions": Rule("lag", "warning", "warning", "an app may need no permission; treated as an empty list"),
     "permission_empty_purpose": Rule(
         "lag",
         "warning",

@@ -34,7 +34,5 @@ class Noop(Resource, module="stripeapps", name="Noop"):
 
     label: pulumi.Output[str]
 
-    def __init__(
-        self, name: str, label: pulumi.Input[str], opts: pulumi.ResourceOptions | None = None
-    ) -> None:
+    def __init__(self, name: str, label: pulumi.Input[str], opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(NoopProvider(), name, {"label": label}, opts)

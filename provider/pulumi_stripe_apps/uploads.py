@@ -94,9 +94,7 @@ class ApiUploader:
 
     def get(self, upload_id: str) -> Upload | None:
         try:
-            found = self._http.get(
-                f"{UPLOADS_PATH}/{upload_id}", action="reading", subject=f"upload {upload_id}"
-            )
+            found = self._http.get(f"{UPLOADS_PATH}/{upload_id}", action="reading", subject=f"upload {upload_id}")
         except StripeAppsError as error:
             if error.http_status == 404:
                 return None
@@ -209,9 +207,7 @@ class CliUploader:
             fingerprint=fingerprint,
             distribution_type=str(data.get("distribution_type") or "private"),
             sandbox_install_compatible=bool(data.get("sandbox_install_compatible")),
-            permissions=[
-                str(p.get("permission")) for p in data.get("permissions") or [] if isinstance(p, dict)
-            ],
+            permissions=[str(p.get("permission")) for p in data.get("permissions") or [] if isinstance(p, dict)],
         )
 
     def _redact(self, text: str) -> str:

@@ -64,16 +64,12 @@ class EngineSandbox:
                 backend=auto.ProjectBackend(url=self.backend_url),
             ),
         )
-        created = auto.create_or_select_stack(
-            stack_name=stack, project_name=project, program=program, opts=options
-        )
+        created = auto.create_or_select_stack(stack_name=stack, project_name=project, program=program, opts=options)
         for key, value in (config or {}).items():
             created.set_config(key, value)
         return created
 
-    def cli(
-        self, args: list[str], cwd: Path, env: Mapping[str, str] | None = None
-    ) -> subprocess.CompletedProcess[str]:
+    def cli(self, args: list[str], cwd: Path, env: Mapping[str, str] | None = None) -> subprocess.CompletedProcess[str]:
         """Runs `pulumi ARGS` as a user would; the caller asserts on the result."""
         return subprocess.run(
             ["pulumi", *args, "--non-interactive"],

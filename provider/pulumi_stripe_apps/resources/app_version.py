@@ -83,17 +83,11 @@ class AppVersionProvider(ResourceProvider):
         if not (app_dir / "stripe-app.json").is_file():
             return CheckResult(
                 news,
-                [
-                    CheckFailure(
-                        "app_dir", f"{app_dir} has no stripe-app.json; point app_dir at the app's directory"
-                    )
-                ],
+                [CheckFailure("app_dir", f"{app_dir} has no stripe-app.json; point app_dir at the app's directory")],
             )
         bundle_dir = Path(news["bundle_dir"]) if news.get("bundle_dir") else None
         if bundle_dir is not None and not bundle_dir.is_dir():
-            failures.append(
-                CheckFailure("bundle_dir", f"{bundle_dir} is not a directory; build the app first")
-            )
+            failures.append(CheckFailure("bundle_dir", f"{bundle_dir} is not a directory; build the app first"))
         ignore = news.get("ignore") or []
         if not isinstance(ignore, list) or not all(isinstance(item, str) for item in ignore):
             failures.append(CheckFailure("ignore", "ignore must be a list of patterns such as `*.map`"))
@@ -283,6 +277,4 @@ class AppVersion(Resource, module="stripeapps", name="AppVersion"):
             ignore=list(ignore or []),
         )
         secret_opts = pulumi.ResourceOptions(additional_secret_outputs=["signing_secret"])
-        super().__init__(
-            AppVersionProvider(), resource_name, props, pulumi.ResourceOptions.merge(secret_opts, opts)
-        )
+        super().__init__(AppVersionProvider(), resource_name, props, pulumi.ResourceOptions.merge(secret_opts, opts))

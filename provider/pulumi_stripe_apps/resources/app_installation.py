@@ -1,0 +1,459 @@
+"""AppInstallation: an app installed on its own account in test mode, a sandbox or live mode.
+
+check   mode, distribution and key are valid; sandbox needs a sandbox-compatible version (no HTTP)
+diff    app or mode change -> replace (new install first); private -> public -> replace, uninstall
+        first; version change or drift -> update
+create  version rule (GET /v1/apps/uploads?app=), POST /v1/apps/installs (returns an existing
+        install when nothing is pending), GET /v1/apps/installs/:id until installed
+        public: POST /v1/apps/apps/:id/submit_for_review (emulator; the Dashboard on Stripe)
+read    GET /v1/apps/installs/:id (404 -> gone) and Version History -> drift
+update  version rule, permission gate in live, POST /v1/apps/installs/:id (reauthorize), wait
+delete  POST /v1/apps/installs/:id/uninstall, GET until 404; already gone is success
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import pulumi
+import stripe
+from pulumi.dynamic import (
+    CheckFailure,
+    CheckResult,
+    ConfigureRequest,
+    CreateResult,
+    DiffResult,
+    ReadResult,
+    Resource,
+    ResourceProvider,
+    UpdateResult,
+)
+
+from pulumi_stripe_apps.errors import StripeAppsError
+from pulumi_stripe_apps.fields import Field, Policy, public
+from pulumi_stripe_apps.http import StripeHttp
+from pulumi_stripe_apps.poll import wait_until
+from pulumi_stripe_apps.settings import MODES, Mode, Settings, load_settings
+from pulumi_stripe_apps.stripe_api import client_for, is_missing, stripe_errors
+from pulumi_stripe_apps.uploads import Upload, Uploader, uploader_for
+
+DISTRIBUTIONS = ("private", "public")
+CHANNELS: dict[Mode, str] = {"test": "private_test", "sandbox": "private_test", "live": "private_live"}
+MARKETPLACE_PREFIX = "marketplace:"
+# The engine passes this string for values not known until apply (pulumi.runtime.rpc.UNKNOWN).
+UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
+
+FIELDS: tuple[Field, ...] = (
+    Field("app", Policy.REPLACE, "string", "The app object id (app_...), e.g. AppVersion.app.", required=True),
+    Field("version", Policy.UPDATE, "string", "The version that must be installed.", required=True),
+    Field("mode", Policy.REPLACE, "string", "`test`, `sandbox` or `live`.", required=True),
+    Field("distribution", Policy.REPLACE, "string", "`private` (default) or `public` (Marketplace)."),
+    Field("allow_permission_changes", Policy.IGNORE, "boolean", "Allow a live upgrade to grant new access."),
+    Field("sandbox_install_compatible", Policy.IGNORE, "boolean", "From AppVersion; checked for sandboxes."),
+    Field("status", Policy.COMPUTED, "string", "Stripe's install status, or the Marketplace review status."),
+    Field("channel", Policy.COMPUTED, "string", "private_test, private_live or public."),
+    Field("livemode", Policy.COMPUTED, "boolean", "Whether the install is in live mode."),
+    Field("account", Policy.COMPUTED, "string", "The account the app is installed on."),
+    Field("installed_version", Policy.COMPUTED, "string", "The version installed, as far as Stripe shows."),
+    Field("permissions_granted", Policy.COMPUTED, "array", "Permissions the install holds."),
+    Field("permissions_pending", Policy.COMPUTED, "array", "Permissions awaiting re-authorization."),
+    Field("approval_required", Policy.COMPUTED, "boolean", "Whether access is waiting for approval."),
+    Field("drift", Policy.COMPUTED, "array", "What refresh found different from the declared state."),
+)
+OUTPUTS = [field.name for field in FIELDS]
+INPUTS = [field.name for field in FIELDS if field.policy is not Policy.COMPUTED]
+
+
+class AppInstallationProvider(ResourceProvider):
+    """Holds no state: settings come from `configure()` in the provider process and are never pickled."""
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        pass
+
+    def configure(self, req: ConfigureRequest) -> None:
+        self._settings = load_settings(req.config.get)
+
+    def settings(self) -> Settings:
+        found: Settings | None = getattr(self, "_settings", None)
+        return found if found is not None else load_settings(lambda _key: None)
+
+    # -- lifecycle ------------------------------------------------------------------------------------
+
+    def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        failures: list[CheckFailure] = []
+        checked = {**news, "distribution": news.get("distribution") or "private"}
+        checked["allow_permission_changes"] = bool(news.get("allow_permission_changes"))
+        mode = checked.get("mode")
+        distribution = checked["distribution"]
+        if mode not in MODES:
+            failures.append(CheckFailure("mode", f"mode is {mode!r}; allowed values: {', '.join(MODES)}"))
+        else:
+            problem = self.settings().key_problem(mode)
+            if problem:
+                failures.append(CheckFailure("mode", problem))
+        if distribution not in DISTRIBUTIONS:
+            failures.append(CheckFailure("distribution", f"distribution is {distribution!r}; allowed: private, public"))
+        elif distribution == "public" and mode in ("test", "sandbox"):
+            failures.append(
+                CheckFailure(
+                    "distribution",
+                    "public distribution is a live-mode Marketplace listing; in test mode and sandboxes your "
+                    "own app installs privately: set distribution='private' for this install",
+                )
+            )
+        if olds.get("distribution") == "public" and distribution == "private":
+            failures.append(
+                CheckFailure(
+                    "distribution",
+                    "a public app cannot go back to private: delisting from the Marketplace needs Stripe "
+                    "support. Keep distribution='public', or publish a new private app under a new id",
+                )
+            )
+        if mode == "sandbox" and checked.get("sandbox_install_compatible") is False:
+            failures.append(
+                CheckFailure(
+                    "mode",
+                    "sandboxes only install versions whose stripe-app.json sets "
+                    "`sandbox_install_compatible: true`; set it, bump `version`, and upload again",
+                )
+            )
+        app = checked.get("app")
+        if not isinstance(app, str) or not app:
+            failures.append(CheckFailure("app", "app is required: the app object id, e.g. AppVersion.app"))
+        elif app != UNKNOWN and not app.startswith("app_"):
+            failures.append(
+                CheckFailure("app", f"app is {app!r}; expected an app object id like app_... (AppVersion.app)")
+            )
+        version = checked.get("version")
+        if not isinstance(version, str) or not version:
+            failures.append(CheckFailure("version", "version is required, e.g. AppVersion.version"))
+        return CheckResult(checked, failures)
+
+    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        replaces = [name for name in ("app", "mode", "distribution") if olds.get(name) != news.get(name)]
+        # private -> public: the live install must be gone before the app may be published.
+        delete_first = "distribution" in replaces
+        updates = []
+        if news.get("version") != (olds.get("installed_version") or olds.get("version")):
+            updates.append("version")
+        if olds.get("drift"):
+            updates.append("drift")
+        return DiffResult(
+            changes=bool(replaces or updates),
+            replaces=replaces,
+            stables=[],
+            delete_before_replace=delete_first,
+        )
+
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        settings = self.settings()
+        mode: Mode = props["mode"]
+        if props["distribution"] == "public":
+            return self._publish(settings, props)
+        uploader = uploader_for(settings)
+        newest = _enforce_version_rule(uploader, props)
+        if mode == "sandbox" and newest is not None and not newest.sandbox_install_compatible:
+            raise StripeAppsError(
+                "installing",
+                f"{props['app']}@{props['version']} in a sandbox",
+                "this version does not set `sandbox_install_compatible: true`",
+                fix="set it in stripe-app.json, bump `version`, and run `pulumi up` again",
+            )
+        client = client_for(settings, mode)
+        subject = _subject(props)
+        with stripe_errors("installing", subject):
+            install = client.v1.apps.installs.create(params={"app": props["app"], "channel": CHANNELS[mode]})
+        install = self._wait_installed(client, settings, install, subject)
+        return CreateResult(id_=install.id, outs=self._outputs(props, install, newest))
+
+    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        settings = self.settings()
+        if id_.startswith(MARKETPLACE_PREFIX):
+            app = self._app(settings, props["app"])
+            status = app.get("marketplace", {}).get("status")
+            outs = {**public(props), "status": status}
+            return ReadResult(id_=id_, outs=outs, inputs=_inputs(props))
+        client = client_for(settings, props["mode"])
+        try:
+            with stripe_errors("reading", _subject(props, id_)):
+                install = client.v1.apps.installs.retrieve(id_)
+        except StripeAppsError as error:
+            if is_missing(error):
+                print(
+                    f"drift: install {id_} of {props.get('app')} ({props.get('mode')}) is gone",
+                    file=sys.stderr,
+                )
+                return ReadResult(id_="", outs={})
+            raise
+        if install.status == "uninstalling":
+            print(f"drift: install {id_} is being uninstalled outside this stack", file=sys.stderr)
+            return ReadResult(id_="", outs={})
+        uploader = uploader_for(settings)
+        history = uploader.history(props["app"]) if uploader.can_list else []
+        installed_version, drift = _observe(install, props, history)
+        for line in drift:
+            print(f"drift: {_subject(props, id_)}: {line}", file=sys.stderr)
+        outs = {**self._outputs(props, install, None), "installed_version": installed_version, "drift": drift}
+        return ReadResult(id_=id_, outs=outs, inputs={**_inputs(props), "version": installed_version})
+
+    def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        settings = self.settings()
+        if id_.startswith(MARKETPLACE_PREFIX):
+            app = self._app(settings, news["app"])
+            return UpdateResult(
+                outs={**public(olds), **public(news), "status": app.get("marketplace", {}).get("status")}
+            )
+        mode: Mode = news["mode"]
+        uploader = uploader_for(settings)
+        newest = _enforce_version_rule(uploader, news)
+        client = client_for(settings, mode)
+        subject = _subject(news, id_)
+        with stripe_errors("reading", subject):
+            install = client.v1.apps.installs.retrieve(id_)
+        if newest is not None and mode == "live" and not news.get("allow_permission_changes"):
+            delta = _new_access(install, newest)
+            if delta:
+                raise StripeAppsError(
+                    "upgrading",
+                    subject,
+                    f"version {newest.version} asks for access the live install does not have: {', '.join(delta)}",
+                    fix="review the new access, then set allow_permission_changes=True on this AppInstallation "
+                    "and run `pulumi up` again",
+                )
+        with stripe_errors("re-authorizing", subject):
+            install = client.v1.apps.installs.update(id_)
+        install = self._wait_installed(client, settings, install, subject)
+        return UpdateResult(outs=self._outputs(news, install, newest))
+
+    def delete(self, id_: str, props: dict[str, Any]) -> None:
+        if id_.startswith(MARKETPLACE_PREFIX):
+            print(
+                f"{props.get('app')} stays on the App Marketplace: removing a listing needs Stripe support; "
+                "it was removed from this stack only.",
+                file=sys.stderr,
+            )
+            return
+        settings = self.settings()
+        client = client_for(settings, props["mode"])
+        subject = _subject(props, id_)
+        try:
+            with stripe_errors("uninstalling", subject):
+                client.v1.apps.installs.uninstall(id_)
+        except StripeAppsError as error:
+            if is_missing(error):
+                return
+            raise
+
+        def current() -> stripe.apps.Install | None:
+            try:
+                with stripe_errors("uninstalling", subject):
+                    return client.v1.apps.installs.retrieve(id_)
+            except StripeAppsError as error:
+                if is_missing(error):
+                    return None
+                raise
+
+        final = wait_until(
+            current,
+            lambda found: found is None or found.status != "uninstalling",
+            timeout=settings.poll_timeout,
+            action="uninstalling",
+            subject=subject,
+            describe=lambda found: found.status if found else "gone",
+        )
+        if final is not None:
+            raise StripeAppsError(
+                "uninstalling",
+                subject,
+                f"Stripe reports status {final.status}",
+                fix="look at the install in the Dashboard, then run `pulumi destroy` again",
+            )
+
+    # -- helpers --------------------------------------------------------------------------------------
+
+    def _wait_installed(
+        self, client: stripe.StripeClient, settings: Settings, install: stripe.apps.Install, subject: str
+    ) -> stripe.apps.Install:
+        def current() -> stripe.apps.Install:
+            with stripe_errors("installing", subject):
+                return client.v1.apps.installs.retrieve(install.id)
+
+        final = wait_until(
+            current,
+            lambda found: found.status != "installing",
+            timeout=settings.poll_timeout,
+            action="installing",
+            subject=subject,
+            describe=lambda found: found.status,
+        )
+        if final.status == "install_failed":
+            # Leave nothing half-made: the next `pulumi up` starts from a clean slate.
+            try:
+                with stripe_errors("cleaning up", subject):
+                    client.v1.apps.installs.uninstall(final.id)
+            except StripeAppsError as cleanup:
+                print(f"warning: could not remove the failed install: {cleanup}", file=sys.stderr)
+            raise StripeAppsError(
+                "installing",
+                f"{subject} ({final.id})",
+                "Stripe reports install_failed",
+                fix="check the app's permissions and the account, then run `pulumi up` again",
+            )
+        return final
+
+    def _publish(self, settings: Settings, props: dict[str, Any]) -> CreateResult:
+        http = StripeHttp(settings.api_base, settings.key_for("test"))
+        subject = f"Marketplace listing of {props['app']}"
+        try:
+            app = http.post(f"/v1/apps/apps/{props['app']}/submit_for_review", action="submitting", subject=subject)
+        finally:
+            http.close()
+        outs = {
+            **public(props),
+            "status": app.get("marketplace", {}).get("status"),
+            "channel": "public",
+            "livemode": True,
+            "account": app.get("account"),
+            "installed_version": props["version"],
+            "drift": [],
+        }
+        return CreateResult(id_=MARKETPLACE_PREFIX + props["app"], outs=outs)
+
+    def _app(self, settings: Settings, app: str) -> dict[str, Any]:
+        http = StripeHttp(settings.api_base, settings.key_for("test"))
+        try:
+            found: dict[str, Any] = http.get(f"/v1/apps/apps/{app}", action="reading", subject=f"app {app}")
+            return found
+        finally:
+            http.close()
+
+    def _outputs(self, props: dict[str, Any], install: stripe.apps.Install, newest: Upload | None) -> dict[str, Any]:
+        return {
+            **{name: props.get(name) for name in INPUTS},
+            "status": install.status,
+            "channel": install.channel,
+            "livemode": install.livemode,
+            "account": install.account,
+            "installed_version": newest.version if newest is not None else props["version"],
+            "permissions_granted": list(install.permissions_granted or []),
+            "permissions_pending": list(install.permissions_pending or []),
+            "approval_required": bool(install.approval_required),
+            "drift": [],
+        }
+
+
+def _subject(props: dict[str, Any], id_: str | None = None) -> str:
+    where = f" ({id_})" if id_ else ""
+    return f"install of {props.get('app')} in {props.get('mode')} mode{where}"
+
+
+def _inputs(props: dict[str, Any]) -> dict[str, Any]:
+    return {name: props.get(name) for name in INPUTS}
+
+
+def _newest_completed(history: list[Upload]) -> Upload | None:
+    return next((upload for upload in history if upload.status == "completed"), None)
+
+
+def _enforce_version_rule(uploader: Uploader, props: dict[str, Any]) -> Upload | None:
+    """Stripe installs the newest completed upload; refuse when that is not the declared version."""
+    if not uploader.can_list:
+        return None
+    newest = _newest_completed(uploader.history(props["app"]))
+    if newest is None:
+        raise StripeAppsError(
+            "installing",
+            _subject(props),
+            "the app has no completed upload",
+            fix="upload a version first (AppVersion), then install it",
+        )
+    if newest.version != props["version"]:
+        raise StripeAppsError(
+            "installing",
+            _subject(props),
+            f"the newest completed upload is version {newest.version} ({newest.id}), but this install declares "
+            f"version {props['version']}. Stripe installs the newest upload and cannot pick a version, so "
+            f"installing now would put {newest.version} on {props['mode']} mode",
+            fix=f"declare version {newest.version}, or upload the content of {props['version']} again under a new "
+            "version (a rollback is a new upload)",
+        )
+    return newest
+
+
+def _new_access(install: stripe.apps.Install, upload: Upload) -> list[str]:
+    """What `upload` asks for beyond what the install was granted: permissions, CSP, endpoints."""
+    granted = set(install.permissions_granted or [])
+    delta = [f"permission {name}" for name in upload.permissions if name not in granted]
+    csp = install.content_security_policy_granted
+    granted_csp: dict[str, Any] = csp.to_dict() if csp is not None else {}
+    for directive, wanted in upload.content_security_policy.items():
+        have = set(granted_csp.get(directive) or [])
+        delta += [f"{directive} {url}" for url in wanted if url not in have]
+    have_endpoints = set(install.endpoints_granted or [])
+    delta += [f"endpoint {url}" for url in upload.endpoints if url not in have_endpoints]
+    return delta
+
+
+def _observe(install: stripe.apps.Install, props: dict[str, Any], history: list[Upload]) -> tuple[str, list[str]]:
+    """The version Stripe has installed (inferred: the API names none) and the drift to report."""
+    drift: list[str] = []
+    if install.status != "installed":
+        drift.append(f"status is {install.status}, not installed")
+    pending = list(install.permissions_pending or [])
+    if pending:
+        drift.append(f"permissions pending approval: {', '.join(pending)}")
+    installed = props.get("installed_version") or props["version"]
+    newest = _newest_completed(history)
+    if newest is not None and newest.version != installed:
+        if _new_access(install, newest):
+            drift.append(f"a newer upload, version {newest.version}, waits for re-authorization")
+        else:
+            # Stripe moves installs to a newer upload on its own unless it asks for new access.
+            drift.append(f"Stripe moved the install to version {newest.version}, uploaded outside this stack")
+            installed = newest.version
+    return installed, drift
+
+
+class AppInstallation(Resource, module="stripeapps", name="AppInstallation"):
+    """A Stripe App installed on its own account in test mode, a sandbox or live mode."""
+
+    app: pulumi.Output[str]
+    version: pulumi.Output[str]
+    mode: pulumi.Output[str]
+    distribution: pulumi.Output[str]
+    status: pulumi.Output[str]
+    channel: pulumi.Output[str]
+    livemode: pulumi.Output[bool]
+    account: pulumi.Output[str]
+    installed_version: pulumi.Output[str]
+    permissions_granted: pulumi.Output[list[str]]
+    permissions_pending: pulumi.Output[list[str]]
+    approval_required: pulumi.Output[bool]
+    drift: pulumi.Output[list[str]]
+
+    def __init__(
+        self,
+        resource_name: str,
+        app: pulumi.Input[str],
+        version: pulumi.Input[str],
+        mode: pulumi.Input[str],
+        *,
+        distribution: pulumi.Input[str] = "private",
+        allow_permission_changes: pulumi.Input[bool] = False,
+        sandbox_install_compatible: pulumi.Input[bool] | None = None,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        props: dict[str, Any] = dict.fromkeys(OUTPUTS)
+        props.update(
+            app=app,
+            version=version,
+            mode=mode,
+            distribution=distribution,
+            allow_permission_changes=allow_permission_changes,
+            sandbox_install_compatible=sandbox_install_compatible,
+        )
+        super().__init__(AppInstallationProvider(), resource_name, props, opts)

@@ -1,0 +1,175 @@
+"""AppInstallation through the real engine against the emulator over a real socket."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pulumi
+import pytest
+import stripe
+from pulumi import automation as auto
+from pulumi_stripe_apps import AppInstallation, AppVersion
+from stripe_apps_emulator.testing import ControlClient, RunningEmulator
+
+from tests.support.apps import set_manifest, write_app
+from tests.support.emulator import objects
+from tests.support.engine import EngineSandbox
+
+
+def config(emulator: RunningEmulator, *, live: bool = True) -> dict[str, auto.ConfigValue]:
+    keys = emulator.keys
+    values = {
+        "stripe-apps:apiBase": auto.ConfigValue(emulator.url),
+        "stripe-apps:testApiKey": auto.ConfigValue(keys["default"]["test"], secret=True),
+        "stripe-apps:sandboxApiKey": auto.ConfigValue(keys["sandbox"]["test"], secret=True),
+    }
+    if live:
+        values["stripe-apps:liveApiKey"] = auto.ConfigValue(keys["default"]["live"], secret=True)
+    return values
+
+
+def installs_program(app_dir: Path, modes: dict[str, str], **install_args: object) -> Callable[[], None]:
+    def program() -> None:
+        version = AppVersion("billing", app_dir=str(app_dir))
+        for name, mode in modes.items():
+            install = AppInstallation(
+                name,
+                app=version.app,
+                version=version.version,
+                mode=mode,
+                sandbox_install_compatible=version.sandbox_install_compatible,
+                **install_args,  # type: ignore[arg-type]
+            )
+            pulumi.export(f"{name}_id", install.id)
+            pulumi.export(f"{name}_status", install.status)
+            pulumi.export(f"{name}_version", install.installed_version)
+        pulumi.export("app", version.app)
+
+    return program
+
+
+def live_installs(control: ControlClient) -> list[dict[str, object]]:
+    return [install for install in objects(control, "install") if install.get("livemode")]
+
+
+def test_installs_in_every_mode_converge_and_survive_out_of_band_uninstall(
+    engine: EngineSandbox, emulator: RunningEmulator, control: ControlClient, tmp_path: Path
+) -> None:
+    app_dir = write_app(tmp_path / "billing")
+    modes = {"dev": "test", "staging": "sandbox", "prod": "live"}
+    stack = engine.inline_stack(installs_program(app_dir, modes), config=config(emulator))
+    up = stack.up()
+    for name in modes:
+        assert up.outputs[f"{name}_status"].value == "installed"
+        assert up.outputs[f"{name}_version"].value == "1.0.0"
+    stack.preview(expect_no_changes=True)
+    stack.refresh(expect_no_changes=True)
+
+    # "Disappears": uninstall with the official SDK, as a Dashboard user or script would.
+    prod_id = up.outputs["prod_id"].value
+    sdk = stripe.StripeClient(emulator.keys["default"]["live"], base_addresses={"api": emulator.url})
+    sdk.v1.apps.installs.uninstall(prod_id)
+    drifted = stack.preview(refresh=True)
+    assert drifted.change_summary.get("create") == 1
+    restored = stack.up(refresh=True)
+    assert restored.summary.resource_changes.get("create") == 1
+    stack.preview(expect_no_changes=True)
+    assert len(live_installs(control)) == 1
+
+    destroyed = stack.destroy()
+    assert destroyed.summary.resource_changes == {"delete": 5}
+    assert objects(control, "install") == []
+
+
+def test_version_bump_upgrades_in_place_and_mode_change_replaces(
+    engine: EngineSandbox, emulator: RunningEmulator, control: ControlClient, tmp_path: Path
+) -> None:
+    app_dir = write_app(tmp_path / "billing")
+    stack = engine.inline_stack(installs_program(app_dir, {"dev": "test"}), config=config(emulator))
+    first = stack.up()
+
+    set_manifest(app_dir, version="1.1.0")
+    bumped = stack.up()
+    assert bumped.summary.resource_changes == {"replace": 1, "update": 1, "same": 1}
+    assert bumped.outputs["dev_id"].value == first.outputs["dev_id"].value
+    assert bumped.outputs["dev_version"].value == "1.1.0"
+    stack.preview(expect_no_changes=True)
+    stack.refresh(expect_no_changes=True)
+
+    stack.workspace.program = installs_program(app_dir, {"dev": "live"})
+    moved = stack.up()
+    assert moved.summary.resource_changes == {"replace": 1, "same": 2}
+    assert [install["livemode"] for install in objects(control, "install")] == [True]
+    stack.destroy()
+
+
+def test_newer_foreign_upload_is_refused_naming_both_versions(
+    engine: EngineSandbox, emulator: RunningEmulator, control: ControlClient, tmp_path: Path
+) -> None:
+    app_dir = write_app(tmp_path / "billing")
+    stack = engine.inline_stack(installs_program(app_dir, {"prod": "live"}), config=config(emulator))
+    stack.up()
+
+    # Someone else uploads 2.0.0 with the CLI; Stripe moves the live install to it.
+    other = write_app(tmp_path / "elsewhere", version="2.0.0", source="export const View = () => 'x';\n")
+    other_stack = engine.inline_stack(
+        lambda: AppVersion("billing", app_dir=str(other)) and None, project="other", config=config(emulator)
+    )
+    other_stack.up()
+    refreshed = stack.refresh()
+    assert refreshed.summary.resource_changes.get("update") == 1
+    with pytest.raises(auto.CommandError) as refused:
+        stack.up()
+    assert "newest completed upload is version 2.0.0" in str(refused.value)
+    assert "declares version 1.0.0" in str(refused.value)
+
+
+def test_missing_live_key_fails_at_preview(engine: EngineSandbox, emulator: RunningEmulator, tmp_path: Path) -> None:
+    app_dir = write_app(tmp_path / "billing")
+    stack = engine.inline_stack(installs_program(app_dir, {"prod": "live"}), config=config(emulator, live=False))
+    with pytest.raises(auto.CommandError) as refused:
+        stack.preview()
+    assert "pulumi config set --secret stripe-apps:liveApiKey" in str(refused.value)
+
+
+def test_live_permission_escalation_needs_the_flag(
+    engine: EngineSandbox, emulator: RunningEmulator, control: ControlClient, tmp_path: Path
+) -> None:
+    app_dir = write_app(tmp_path / "billing")
+    stack = engine.inline_stack(installs_program(app_dir, {"prod": "live"}), config=config(emulator))
+    stack.up()
+    set_manifest(
+        app_dir,
+        version="1.1.0",
+        permissions=[
+            {"permission": "customer_read", "purpose": "Reads customers"},
+            {"permission": "invoice_write", "purpose": "Writes invoices"},
+        ],
+    )
+    with pytest.raises(auto.CommandError) as blocked:
+        stack.up()
+    assert "permission invoice_write" in str(blocked.value)
+    assert "allow_permission_changes=True" in str(blocked.value)
+
+    stack.workspace.program = installs_program(app_dir, {"prod": "live"}, allow_permission_changes=True)
+    allowed = stack.up()
+    assert allowed.outputs["prod_version"].value == "1.1.0"
+    stack.preview(expect_no_changes=True)
+    installed = live_installs(control)
+    assert len(installed) == 1 and "invoice_write" in installed[0]["permissions_granted"]
+
+
+def test_failed_install_leaves_no_orphan(
+    engine: EngineSandbox, emulator: RunningEmulator, control: ControlClient, tmp_path: Path
+) -> None:
+    app_dir = write_app(tmp_path / "billing")
+    stack = engine.inline_stack(installs_program(app_dir, {"dev": "test"}), config=config(emulator))
+    control.transitions(install="fail")
+    with pytest.raises(auto.CommandError) as failed:
+        stack.up()
+    assert "install_failed" in str(failed.value)
+    control.transitions(install="immediate")
+    stack.up()
+    stack.preview(expect_no_changes=True)
+    assert [install["status"] for install in objects(control, "install")] == ["installed"]
