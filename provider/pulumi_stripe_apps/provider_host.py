@@ -8,12 +8,15 @@ The engine starts it through the `pulumi-resource-pulumi-python` launcher.
 
 from __future__ import annotations
 
+import ast
+import importlib.util
+import sys
 import traceback
+import types
 from collections.abc import Callable
 from typing import Any
 
 import grpc
-from pulumi.dynamic import __main__ as dynamic_host
 
 from pulumi_stripe_apps.errors import StripeAppsError
 
@@ -40,7 +43,31 @@ def _reporting(handler: Handler) -> Handler:
     return serve
 
 
-def install_error_reporting() -> None:
+def load_dynamic_host() -> types.ModuleType:
+    """Pulumi's `pulumi.dynamic.__main__`, loaded without the `main()` call it makes on import."""
+    name = "pulumi.dynamic.__main__"
+    spec = importlib.util.find_spec(name)
+    if spec is None or spec.origin is None:
+        raise ImportError(f"{name} is missing: is the pulumi package installed?")
+    with open(spec.origin, encoding="utf-8") as source:
+        tree = ast.parse(source.read(), spec.origin)
+    tree.body = [node for node in tree.body if not _is_main_call(node)]
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    exec(compile(tree, spec.origin, "exec"), module.__dict__)  # noqa: S102 - Pulumi's own module source
+    return module
+
+
+def _is_main_call(node: ast.stmt) -> bool:
+    return (
+        isinstance(node, ast.Expr)
+        and isinstance(node.value, ast.Call)
+        and isinstance(node.value.func, ast.Name)
+        and node.value.func.id == "main"
+    )
+
+
+def install_error_reporting(dynamic_host: types.ModuleType) -> None:
     servicer = dynamic_host.DynamicResourceProviderServicer
     for name in RPCS:
         handler = getattr(servicer, name, None)
@@ -50,8 +77,9 @@ def install_error_reporting() -> None:
 
 
 def main() -> None:
-    install_error_reporting()
-    dynamic_host.main()  # type: ignore[no-untyped-call]
+    dynamic_host = load_dynamic_host()
+    install_error_reporting(dynamic_host)
+    dynamic_host.main()
 
 
 if __name__ == "__main__":
