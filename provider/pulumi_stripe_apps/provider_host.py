@@ -54,7 +54,7 @@ def load_dynamic_host() -> types.ModuleType:
     tree.body = [node for node in tree.body if not _is_main_call(node)]
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module
-    exec(compile(tree, spec.origin, "exec"), module.__dict__)  # noqa: S102 - Pulumi's own module source
+    exec(compile(tree, spec.origin, "exec"), module.__dict__)
     return module
 
 

@@ -9,7 +9,6 @@ from typing import Any
 import httpx
 import pytest
 import stripe
-
 from stripe_apps_emulator.testing import ControlClient, RunningEmulator, running_emulator
 
 
@@ -70,8 +69,15 @@ Uploader = Callable[..., dict[str, Any]]
 def upload(http: httpx.Client, keys: dict[str, dict[str, str]]) -> Uploader:
     """Upload a manifest (multipart) and return the settled upload (processing is immediate by default)."""
 
-    def do(data: dict[str, Any] | str | None = None, *, key: str | None = None, settle: bool = True,
-           expect: int = 200, headers: dict[str, str] | None = None, **kwargs: Any) -> dict[str, Any]:
+    def do(
+        data: dict[str, Any] | str | None = None,
+        *,
+        key: str | None = None,
+        settle: bool = True,
+        expect: int = 200,
+        headers: dict[str, str] | None = None,
+        **kwargs: Any,
+    ) -> dict[str, Any]:
         text = data if isinstance(data, str) else json.dumps(data if data is not None else manifest(**kwargs))
         response = http.post(
             "/v1/apps/uploads",

@@ -6,7 +6,6 @@ from collections.abc import Callable
 
 import pytest
 import stripe
-
 from stripe_apps_emulator.testing import ControlClient
 
 from .conftest import Uploader, manifest
@@ -226,7 +225,12 @@ def test_events_for_install_lifecycle(sdk: Sdk, upload: Uploader) -> None:
         client.v1.apps.installs.retrieve(install.id)
     events = client.v1.events.list({"type": "apps.install.*"}).data
     types = [e.type for e in events]
-    assert types == ["apps.install.deleted", "apps.install.updated", "apps.install.updated", "apps.install.created"]
+    assert types == [
+        "apps.install.deleted",
+        "apps.install.updated",
+        "apps.install.updated",
+        "apps.install.created",
+    ]
     created = events[-1]
     assert created.data.object["id"] == install.id
     assert created.request.idempotency_key == "evt-key"
@@ -254,8 +258,11 @@ def test_paging(sdk: Sdk, upload: Uploader, control: ControlClient) -> None:
     client = sdk()
     ids = []
     for index in range(3):
-        ids.append(client.v1.apps.installs.create({"app": upload(app_id=f"com.example.a{index}")["app"],
-                                                    "channel": "private_test"}).id)
+        ids.append(
+            client.v1.apps.installs.create(
+                {"app": upload(app_id=f"com.example.a{index}")["app"], "channel": "private_test"}
+            ).id
+        )
     page = client.v1.apps.installs.list({"limit": 2})
     assert [i.id for i in page.data] == ids[::-1][:2] and page.has_more
     rest = client.v1.apps.installs.list({"limit": 2, "starting_after": page.data[-1].id})

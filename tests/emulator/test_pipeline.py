@@ -8,7 +8,6 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 import pytest
 import stripe
-
 from stripe_apps_emulator.testing import ControlClient
 
 from .conftest import Uploader
@@ -33,19 +32,29 @@ def _assert_envelope(response: httpx.Response, status: int, type_: str, code: st
     return dict(error)
 
 
-def test_authentication(http: httpx.Client, keys: dict[str, dict[str, str]], control: ControlClient,
-                        sdk: Sdk) -> None:
+def test_authentication(http: httpx.Client, keys: dict[str, dict[str, str]], control: ControlClient, sdk: Sdk) -> None:
     _assert_envelope(http.get("/v1/apps/installs"), 401, "invalid_request_error", "api_key_invalid")
-    _assert_envelope(http.get("/v1/apps/installs", headers={"Authorization": "Bearer sk_test_nope"}), 401,
-                     "invalid_request_error", "api_key_invalid")
+    _assert_envelope(
+        http.get("/v1/apps/installs", headers={"Authorization": "Bearer sk_test_nope"}),
+        401,
+        "invalid_request_error",
+        "api_key_invalid",
+    )
     bearer = http.get("/v1/apps/installs", headers={"Authorization": f"Bearer {keys['default']['test']}"})
     assert bearer.status_code == 200 and bearer.headers["Stripe-Version"] == "2026-09-30.endive"
-    versioned = http.get("/v1/apps/installs", auth=(keys["default"]["test"], ""),
-                         headers={"Stripe-Version": "2025-01-27.acacia"})
+    versioned = http.get(
+        "/v1/apps/installs",
+        auth=(keys["default"]["test"], ""),
+        headers={"Stripe-Version": "2025-01-27.acacia"},
+    )
     assert versioned.headers["Stripe-Version"] == "2025-01-27.acacia"
     control.revoke_key(keys["default"]["test"])
-    _assert_envelope(http.get("/v1/apps/installs", auth=(keys["default"]["test"], "")), 401,
-                     "invalid_request_error", "api_key_expired")
+    _assert_envelope(
+        http.get("/v1/apps/installs", auth=(keys["default"]["test"], "")),
+        401,
+        "invalid_request_error",
+        "api_key_expired",
+    )
     with pytest.raises(stripe.AuthenticationError) as caught:
         sdk().v1.apps.installs.list()
     assert _code(caught.value) == "api_key_expired"
@@ -53,12 +62,12 @@ def test_authentication(http: httpx.Client, keys: dict[str, dict[str, str]], con
 
 
 def test_unknown_route_and_control_plane_request_ids(http: httpx.Client, keys: dict[str, dict[str, str]]) -> None:
-    error = _assert_envelope(http.get("/v1/x", auth=(keys["default"]["test"], "")), 404,
-                             "invalid_request_error", None)
+    error = _assert_envelope(http.get("/v1/x", auth=(keys["default"]["test"], "")), 404, "invalid_request_error", None)
     assert str(error["message"]).startswith("Unrecognized request URL (GET: /v1/x)")
     assert http.get("/_emulator/keys").headers["Request-Id"].startswith("req_")
-    _assert_envelope(http.post("/_emulator/transitions", json={"install": "sometimes"}), 400,
-                     "invalid_request_error", None)
+    _assert_envelope(
+        http.post("/_emulator/transitions", json={"install": "sometimes"}), 400, "invalid_request_error", None
+    )
     _assert_envelope(http.get("/_emulator/nope"), 404, "invalid_request_error", None)
 
 
@@ -73,57 +82,95 @@ def test_unknown_route_and_control_plane_request_ids(http: httpx.Client, keys: d
         ("GET", "/v1/apps/installs?created[between]=1", ""),
         ("GET", "/v1/apps/installs?expand[0][x]=1", ""),
         ("POST", "/v1/apps/uploads", "manifest=x"),
-        ("POST", "/v1/apps/secrets", "expires_at=99999999999999999999999&name=a&payload=b&scope[type]=account"),
+        (
+            "POST",
+            "/v1/apps/secrets",
+            "expires_at=99999999999999999999999&name=a&payload=b&scope[type]=account",
+        ),
     ],
 )
-def test_bad_requests_get_envelopes(http: httpx.Client, keys: dict[str, dict[str, str]], method: str,
-                                    path: str, body: str) -> None:
-    response = http.request(method, path, content=body, auth=(keys["default"]["test"], ""),
-                            headers={"Content-Type": "application/x-www-form-urlencoded"})
+def test_bad_requests_get_envelopes(
+    http: httpx.Client, keys: dict[str, dict[str, str]], method: str, path: str, body: str
+) -> None:
+    response = http.request(
+        method,
+        path,
+        content=body,
+        auth=(keys["default"]["test"], ""),
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
     assert 400 <= response.status_code < 500, response.text
     assert response.headers["Request-Id"].startswith("req_")
     assert response.json()["error"]["message"]
 
 
-def test_idempotent_replay_and_mismatch(sdk: Sdk, upload: Uploader, http: httpx.Client,
-                                        keys: dict[str, dict[str, str]]) -> None:
+def test_idempotent_replay_and_mismatch(
+    sdk: Sdk, upload: Uploader, http: httpx.Client, keys: dict[str, dict[str, str]]
+) -> None:
     app = upload()["app"]
     auth = (keys["default"]["test"], "")
     headers = {"Idempotency-Key": "k1"}
-    first = http.post("/v1/apps/secrets", data={"name": "a", "payload": "p", "scope[type]": "account"},
-                      headers=headers, auth=auth)
-    replay = http.post("/v1/apps/secrets", data={"name": "a", "payload": "p", "scope[type]": "account"},
-                       headers=headers, auth=auth)
+    first = http.post(
+        "/v1/apps/secrets",
+        data={"name": "a", "payload": "p", "scope[type]": "account"},
+        headers=headers,
+        auth=auth,
+    )
+    replay = http.post(
+        "/v1/apps/secrets",
+        data={"name": "a", "payload": "p", "scope[type]": "account"},
+        headers=headers,
+        auth=auth,
+    )
     assert replay.headers["Idempotent-Replayed"] == "true"
     assert replay.json() == first.json()
     assert replay.headers["Request-Id"] != first.headers["Request-Id"]
     with pytest.raises(stripe.IdempotencyError) as caught:
-        sdk().v1.apps.secrets.create({"name": "b", "payload": "p", "scope": {"type": "account"}},
-                                     {"idempotency_key": "k1"})
+        sdk().v1.apps.secrets.create(
+            {"name": "b", "payload": "p", "scope": {"type": "account"}}, {"idempotency_key": "k1"}
+        )
     assert caught.value.request_id
     # validation failures are not saved: the same key then works with corrected parameters
-    bad = http.post("/v1/apps/installs", data={"app": app, "channel": "nope"}, headers={"Idempotency-Key": "k2"},
-                    auth=auth)
+    bad = http.post(
+        "/v1/apps/installs",
+        data={"app": app, "channel": "nope"},
+        headers={"Idempotency-Key": "k2"},
+        auth=auth,
+    )
     assert bad.status_code == 400
-    good = http.post("/v1/apps/installs", data={"app": app, "channel": "private_test"},
-                     headers={"Idempotency-Key": "k2"}, auth=auth)
+    good = http.post(
+        "/v1/apps/installs",
+        data={"app": app, "channel": "private_test"},
+        headers={"Idempotency-Key": "k2"},
+        auth=auth,
+    )
     assert good.status_code == 200
-    too_long = http.post("/v1/apps/secrets", data={"name": "c", "payload": "p", "scope[type]": "account"},
-                         headers={"Idempotency-Key": "x" * 256}, auth=auth)
+    too_long = http.post(
+        "/v1/apps/secrets",
+        data={"name": "c", "payload": "p", "scope[type]": "account"},
+        headers={"Idempotency-Key": "x" * 256},
+        auth=auth,
+    )
     assert too_long.status_code == 400
 
 
-def test_error_after_is_committed_and_replayed(sdk: Sdk, control: ControlClient, http: httpx.Client,
-                                               keys: dict[str, dict[str, str]]) -> None:
+def test_error_after_is_committed_and_replayed(
+    sdk: Sdk, control: ControlClient, http: httpx.Client, keys: dict[str, dict[str, str]]
+) -> None:
     control.set_faults(1, [{"route": "POST /v1/apps/secrets", "kind": "error_after", "probability": 1}])
     with pytest.raises(stripe.APIError) as caught:
-        sdk(retries=2).v1.apps.secrets.create({"name": "a", "payload": "p", "scope": {"type": "account"}},
-                                              {"idempotency_key": "once"})
+        sdk(retries=2).v1.apps.secrets.create(
+            {"name": "a", "payload": "p", "scope": {"type": "account"}}, {"idempotency_key": "once"}
+        )
     assert caught.value.http_status == 500 and _code(caught.value) == "api_error"
     control.clear_faults()
     assert sdk().v1.apps.secrets.find({"name": "a", "scope": {"type": "account"}}).name == "a"
-    replay = http.post("/v1/apps/secrets", data={"name": "a", "payload": "p", "scope[type]": "account"},
-                       headers={"Idempotency-Key": "once"}, auth=(keys["default"]["test"], ""))
+    replay = http.post(
+        "/v1/apps/secrets",
+        data={"name": "a", "payload": "p", "scope[type]": "account"},
+        headers={"Idempotency-Key": "once"},
+        auth=(keys["default"]["test"], ""),
+    )
     assert replay.status_code == 500 and replay.headers["Idempotent-Replayed"] == "true"
     posts = [r for r in control.requests() if r["method"] == "POST" and r["idempotency_key"] == "once"]
     assert len(posts) == 4 and [r["status"] for r in posts] == [500, 500, 500, 500]
@@ -153,8 +200,9 @@ def test_concurrent_same_key_creates_one_object(sdk: Sdk, upload: Uploader, cont
     assert len(created) == 1
 
 
-def test_fault_sequence_is_deterministic(http: httpx.Client, control: ControlClient,
-                                         keys: dict[str, dict[str, str]]) -> None:
+def test_fault_sequence_is_deterministic(
+    http: httpx.Client, control: ControlClient, keys: dict[str, dict[str, str]]
+) -> None:
     rules = [{"route": "GET /v1/apps/*", "kind": "rate_limit", "probability": 0.5}]
 
     def run() -> list[int]:
@@ -172,8 +220,9 @@ def test_fault_sequence_is_deterministic(http: httpx.Client, control: ControlCli
     assert limited.json()["error"]["code"] == "rate_limit"
 
 
-def test_drop_closes_the_connection(http: httpx.Client, control: ControlClient,
-                                    keys: dict[str, dict[str, str]]) -> None:
+def test_drop_closes_the_connection(
+    http: httpx.Client, control: ControlClient, keys: dict[str, dict[str, str]]
+) -> None:
     control.set_faults(7, [{"route": "GET /v1/apps/installs", "kind": "drop"}])
     with pytest.raises(httpx.TransportError):
         http.get("/v1/apps/installs", auth=(keys["default"]["test"], ""))
@@ -210,8 +259,9 @@ def test_stripe_account_header(sdk: Sdk, control: ControlClient, keys: dict[str,
     connected = control.create_account(connected_to=keys["default"]["account"])
     stranger = control.create_account()
     client = sdk()
-    client.v1.apps.secrets.create({"name": "a", "payload": "p", "scope": {"type": "account"}},
-                                  {"stripe_account": connected["account"]})
+    client.v1.apps.secrets.create(
+        {"name": "a", "payload": "p", "scope": {"type": "account"}}, {"stripe_account": connected["account"]}
+    )
     assert sdk(connected["test"]).v1.apps.secrets.find({"name": "a", "scope": {"type": "account"}}).name == "a"
     with pytest.raises(stripe.PermissionError) as caught:
         client.v1.apps.secrets.list({"scope": {"type": "account"}}, {"stripe_account": stranger["account"]})

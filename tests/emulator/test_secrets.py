@@ -6,7 +6,6 @@ from collections.abc import Callable
 
 import pytest
 import stripe
-
 from stripe_apps_emulator.testing import ControlClient
 
 Sdk = Callable[..., stripe.StripeClient]

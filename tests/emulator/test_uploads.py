@@ -8,7 +8,6 @@ from collections.abc import Callable
 import httpx
 import pytest
 import stripe
-
 from stripe_apps_emulator.testing import ControlClient
 
 from .conftest import Uploader, manifest
@@ -16,20 +15,28 @@ from .conftest import Uploader, manifest
 Sdk = Callable[..., stripe.StripeClient]
 
 
-def test_upload_completes_with_requirements(upload: Uploader, http: httpx.Client, keys: dict[str, dict[str, str]]) -> None:
+def test_upload_completes_with_requirements(
+    upload: Uploader, http: httpx.Client, keys: dict[str, dict[str, str]]
+) -> None:
     data = manifest(
         allowed_redirect_uris=["https://example.com/callback"],
         sandbox_install_compatible=True,
         ui_extension={
             "views": [{"viewport": "stripe.dashboard.customer.detail", "component": "App"}],
-            "content_security_policy": {"connect-src": ["https://api.example.com/v1/"], "purpose": "Load data"},
+            "content_security_policy": {
+                "connect-src": ["https://api.example.com/v1/"],
+                "purpose": "Load data",
+            },
         },
     )
     done = upload(data)
     assert done["status"] == "completed"
     assert done["id"].startswith("appupl_") and done["app"].startswith("app_")
     assert done["permissions"] == ["customer_read"]
-    assert done["content_security_policy"] == {"connect_src": ["https://api.example.com/v1/"], "image_src": []}
+    assert done["content_security_policy"] == {
+        "connect_src": ["https://api.example.com/v1/"],
+        "image_src": [],
+    }
     assert done["endpoints"] == ["https://example.com/callback"]
     assert done["sandbox_install_compatible"] is True
     assert done["completed_at"] is not None and done["livemode"] is False
@@ -65,8 +72,13 @@ def test_transition_modes_for_uploads(upload: Uploader, control: ControlClient) 
 
 @pytest.mark.parametrize(
     ("text", "fragment"),
-    [("{not json", "JSON"), ("[1]", "object"), ('{"version": "1"}', "manifest.id"),
-     ('{"id": "bad id!", "version": "1"}', "manifest.id"), ('{"id": "com.x"}', "manifest.version")],
+    [
+        ("{not json", "JSON"),
+        ("[1]", "object"),
+        ('{"version": "1"}', "manifest.id"),
+        ('{"id": "bad id!", "version": "1"}', "manifest.id"),
+        ('{"id": "com.x"}', "manifest.version"),
+    ],
 )
 def test_synchronous_manifest_errors(upload: Uploader, text: str, fragment: str) -> None:
     error = upload(text, expect=400)["error"]
@@ -74,18 +86,21 @@ def test_synchronous_manifest_errors(upload: Uploader, text: str, fragment: str)
     assert fragment in error["message"]
 
 
-def test_versions_are_immutable_and_ordered_by_upload_time(upload: Uploader, http: httpx.Client,
-                                                           keys: dict[str, dict[str, str]]) -> None:
+def test_versions_are_immutable_and_ordered_by_upload_time(
+    upload: Uploader, http: httpx.Client, keys: dict[str, dict[str, str]]
+) -> None:
     first = upload(version="2.0.0")
     error = upload(version="2.0.0", expect=400)["error"]
     assert (error["code"], error["param"]) == ("resource_already_exists", "version")
     assert "immutable" in error["message"]
     second = upload(version="1.0.0")
-    history = http.get("/v1/apps/uploads", params={"app_id": "com.example.billing"},
-                       auth=(keys["default"]["test"], "")).json()
+    history = http.get(
+        "/v1/apps/uploads", params={"app_id": "com.example.billing"}, auth=(keys["default"]["test"], "")
+    ).json()
     assert [u["id"] for u in history["data"]] == [second["id"], first["id"]]
-    by_app = http.get("/v1/apps/uploads", params={"app": first["app"], "limit": 1},
-                      auth=(keys["default"]["test"], "")).json()
+    by_app = http.get(
+        "/v1/apps/uploads", params={"app": first["app"], "limit": 1}, auth=(keys["default"]["test"], "")
+    ).json()
     assert [u["version"] for u in by_app["data"]] == ["1.0.0"] and by_app["has_more"] is True
 
 
@@ -110,8 +125,9 @@ def test_distribution_rules(upload: Uploader) -> None:
     assert error["code"] == "distribution_type_invalid"
 
 
-def test_submit_for_review_needs_no_live_install(upload: Uploader, http: httpx.Client, sdk: Sdk,
-                                                 keys: dict[str, dict[str, str]], control: ControlClient) -> None:
+def test_submit_for_review_needs_no_live_install(
+    upload: Uploader, http: httpx.Client, sdk: Sdk, keys: dict[str, dict[str, str]], control: ControlClient
+) -> None:
     private = upload(app_id="com.example.market")
     live = sdk("live").v1.apps.installs.create({"app": private["app"], "channel": "private_live"})
     upload(app_id="com.example.market", version="2", distribution_type="public")

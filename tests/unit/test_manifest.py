@@ -130,9 +130,7 @@ def build(*edits: tuple[str, Any]) -> dict[str, Any]:
     """BASE with edits applied; a path like `permissions[0].purpose`; the value DELETE removes the key."""
     data = copy.deepcopy(BASE)
     for path, value in edits:
-        parts: list[str | int] = [
-            int(i) if i else k for k, i in re.findall(r"([^.\[\]]+)|\[(\d+)\]", path) if k or i
-        ]
+        parts: list[str | int] = [int(i) if i else k for k, i in re.findall(r"([^.\[\]]+)|\[(\d+)\]", path) if k or i]
         node: Any = data
         for part in parts[:-1]:
             node = node[part]
@@ -284,9 +282,7 @@ def test_base_manifest_is_clean() -> None:
 
 @pytest.mark.parametrize("strict", [False, True], ids=["preview", "strict"])
 @pytest.mark.parametrize(("case", "data", "path", "fix_word"), STRUCTURAL, ids=[c[0] for c in STRUCTURAL])
-def test_structural_error_names_the_path(
-    case: str, data: object, path: str, fix_word: str, strict: bool
-) -> None:
+def test_structural_error_names_the_path(case: str, data: object, path: str, fix_word: str, strict: bool) -> None:
     report = validate_manifest(data, strict=strict)
     assert not report.ok and report.manifest is None
     assert [e.path for e in report.errors] == [path], report.errors
@@ -420,10 +416,7 @@ def test_parsed_model_and_helpers() -> None:
     assert model.permission_names() == ["customer_read", "invoice_read"]
     assert model.csp_connect_src() == ["https://api.example.com/v1/"]
     assert model.csp_image_src() == ["https://cdn.example.com/img/"]
-    assert (
-        model.post_install_action is not None
-        and model.post_install_action.url == "https://example.com/welcome"
-    )
+    assert model.post_install_action is not None and model.post_install_action.url == "https://example.com/welcome"
     minimal = validate_manifest({"id": "a", "version": "1", "name": "A"}).manifest
     assert minimal is not None
     assert (minimal.distribution_type, minimal.stripe_api_access_type) == ("private", "platform")
@@ -476,9 +469,7 @@ def resolves(data: object, path: str) -> bool:
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=12),
-    lambda children: (
-        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4)
-    ),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4),
     max_leaves=20,
 )
 MANIFEST_KEYS = [
