@@ -1,0 +1,98 @@
+"""The Pulumi package schema of the resources, generated from their FIELDS tables (`make schema`)."""
+
+from __future__ import annotations
+
+import importlib
+import importlib.metadata
+import importlib.util
+import json
+from typing import Any
+
+from pulumi_stripe_apps.fields import Field, Policy
+
+PACKAGE = "stripe-apps"
+DISTRIBUTION = "pulumi-stripe-apps"
+DYNAMIC_MODULE = "stripeapps"  # the `module=` of every `Resource` subclass
+
+# Fixed and explicit: a resource reaches the schema only by being listed here.
+RESOURCES: tuple[tuple[str, str], ...] = (
+    ("AppVersion", "pulumi_stripe_apps.resources.app_version"),
+    ("AppInstallation", "pulumi_stripe_apps.resources.app_installation"),
+)
+# Listed only when its module exists.
+OPTIONAL_RESOURCES: tuple[tuple[str, str], ...] = (("AppSecret", "pulumi_stripe_apps.resources.app_secret"),)
+
+INPUT_POLICIES = (Policy.REPLACE, Policy.UPDATE, Policy.IGNORE)
+
+
+def resource_modules() -> list[tuple[str, str]]:
+    """(name, module) of each resource in the schema, optional ones only when importable."""
+    present = [entry for entry in OPTIONAL_RESOURCES if importlib.util.find_spec(entry[1]) is not None]
+    return [*RESOURCES, *present]
+
+
+def token(name: str) -> str:
+    return f"{PACKAGE}:index:{name}"
+
+
+def dynamic_type(name: str) -> str:
+    return f"pulumi-python:dynamic/{DYNAMIC_MODULE}:{name}"
+
+
+def fields_of(module_name: str) -> tuple[Field, ...]:
+    fields: tuple[Field, ...] = importlib.import_module(module_name).FIELDS
+    return fields
+
+
+def build_schema() -> dict[str, Any]:
+    return {
+        "name": PACKAGE,
+        "displayName": "Stripe Apps",
+        "version": importlib.metadata.version(DISTRIBUTION),
+        "description": (
+            "Stripe Apps as code: the resources of the Python package pulumi_stripe_apps. They are Pulumi "
+            "dynamic resources; this schema documents their inputs and outputs."
+        ),
+        "keywords": ["pulumi", "stripe", "stripe-apps", "category/utility"],
+        "license": "Apache-2.0",
+        "language": {"python": {"packageName": "pulumi_stripe_apps"}},
+        "resources": {token(name): _resource(name, module_name) for name, module_name in resource_modules()},
+    }
+
+
+def render_schema() -> str:
+    """`build_schema()` as committed in schema.json: sorted keys, 2-space indent, trailing newline."""
+    return json.dumps(build_schema(), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def _resource(name: str, module_name: str) -> dict[str, Any]:
+    module = importlib.import_module(module_name)
+    summary = (module.__doc__ or name).strip().splitlines()[0]
+    table = fields_of(module_name)
+    inputs = [field for field in table if field.policy in INPUT_POLICIES]
+    outputs = [field for field in table if field.output]
+    description = (
+        f"{summary}\n\nAt runtime this is a Pulumi dynamic resource of type `{dynamic_type(name)}` "
+        f"(`pulumi_stripe_apps.{name}`)."
+    )
+    resource: dict[str, Any] = {
+        "description": description,
+        "inputProperties": {field.name: _property(field) for field in inputs},
+        "requiredInputs": [field.name for field in inputs if field.required],
+        "properties": {field.name: _property(field) for field in outputs},
+        # A required input is echoed into the outputs, so it is always set there.
+        "required": [field.name for field in outputs if field.required and field.policy in INPUT_POLICIES],
+    }
+    return resource
+
+
+def _property(field: Field) -> dict[str, Any]:
+    spec: dict[str, Any] = {"type": field.type, "description": field.description}
+    if field.type == "array":
+        spec["items"] = {"type": "string"}
+    if field.secret:
+        spec["secret"] = True
+    # Pulumi's schema marks replacement per property (PropertySpec.replaceOnChanges), not per resource.
+    if field.policy is Policy.REPLACE:
+        spec["replaceOnChanges"] = True
+    return spec
