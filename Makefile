@@ -1,4 +1,5 @@
 # One obvious command for each thing: `make demo`, `make test`, `make lint`, `make bench`.
+SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 WITH_ENV := . scripts/env.sh &&
