@@ -25,16 +25,12 @@ REPLACE_LINE = re.compile(r"^\s*(?:replace\s+)?(\S+)(?:\s+(\S+))?\s+=>\s+(\S+)(?
 
 def go(args: list[str], cwd: Path, capture: bool = False) -> str:
     print("+ go " + " ".join(args), file=sys.stderr, flush=True)
-    done = subprocess.run(
-        ["go", *args], cwd=cwd, check=True, text=True, stdout=subprocess.PIPE if capture else None
-    )
+    done = subprocess.run(["go", *args], cwd=cwd, check=True, text=True, stdout=subprocess.PIPE if capture else None)
     return done.stdout or ""
 
 
 def download(module: str, version: str, cwd: Path) -> dict[str, str]:
-    info: dict[str, str] = json.loads(
-        go(["mod", "download", "-json", f"{module}@{version}"], cwd, capture=True)
-    )
+    info: dict[str, str] = json.loads(go(["mod", "download", "-json", f"{module}@{version}"], cwd, capture=True))
     if info.get("Error"):
         raise SystemExit(f"the module proxy refused {module}@{version}: {info['Error']}")
     return info

@@ -8,8 +8,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from stripe_apps_emulator.testing import ControlClient, RunningEmulator, running_emulator
 
+from stripe_apps_emulator.testing import ControlClient, RunningEmulator, running_emulator
 from tests.support.engine import EngineSandbox
 
 

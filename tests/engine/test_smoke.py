@@ -7,8 +7,8 @@ import textwrap
 from pathlib import Path
 
 import pulumi
-from pulumi_stripe_apps.noop import Noop
 
+from pulumi_stripe_apps.noop import Noop
 from tests.support.engine import EngineSandbox
 
 ROOT = Path(__file__).resolve().parents[2]

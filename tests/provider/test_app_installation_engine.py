@@ -9,9 +9,9 @@ import pulumi
 import pytest
 import stripe
 from pulumi import automation as auto
+
 from pulumi_stripe_apps import AppInstallation, AppVersion
 from stripe_apps_emulator.testing import ControlClient, RunningEmulator
-
 from tests.support.apps import set_manifest, write_app
 from tests.support.emulator import objects
 from tests.support.engine import EngineSandbox

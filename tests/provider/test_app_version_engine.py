@@ -7,9 +7,9 @@ from pathlib import Path
 import pulumi
 import pytest
 from pulumi import automation as auto
+
 from pulumi_stripe_apps import AppVersion
 from stripe_apps_emulator.testing import ControlClient, RunningEmulator
-
 from tests.support.apps import set_manifest, write_app
 from tests.support.emulator import objects
 from tests.support.engine import EngineSandbox

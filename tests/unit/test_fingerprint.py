@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from pulumi_stripe_apps import fingerprint as fp_module
 from pulumi_stripe_apps.fingerprint import (
     CHUNK_SIZE,

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
 from pulumi_stripe_apps.manifest import AppManifest, ManifestReport, load_manifest, validate_manifest
 from pulumi_stripe_apps.manifest_rules import RULES
 

@@ -1,0 +1,270 @@
+"""AppSecret: one Secret Store secret of a Stripe App, for the account or for one Dashboard user.
+
+check   name, scope and user, mode and its key, expires_at window, payload present (no HTTP)
+diff    name, scope, user or mode change -> replace (another secret); payload or expires_at -> update
+create  POST /v1/apps/secrets (set: create or replace, so a retry or an existing secret converges)
+read    GET /v1/apps/secrets/find?expand[]=payload (404: deleted or expired -> gone); payload drift
+update  POST /v1/apps/secrets (set replaces the secret; Stripe gives it a new id, refresh records it)
+delete  POST /v1/apps/secrets/delete (delete where name and scope); already gone is success
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from typing import Any
+
+import pulumi
+import stripe
+from pulumi.dynamic import (
+    CheckFailure,
+    CheckResult,
+    ConfigureRequest,
+    CreateResult,
+    DiffResult,
+    ReadResult,
+    Resource,
+    ResourceProvider,
+    UpdateResult,
+)
+
+from pulumi_stripe_apps.errors import StripeAppsError
+from pulumi_stripe_apps.fields import Field, Policy, changed_fields
+from pulumi_stripe_apps.settings import MODES, Mode, Settings, load_settings
+from pulumi_stripe_apps.stripe_api import client_for, is_missing, stripe_errors
+
+SCOPES = ("account", "user")
+USER_PREFIX = "usr_"
+MAX_PER_SCOPE = 10
+MAX_LIFETIME = 100 * 365 * 24 * 3600
+LIMIT_CODE = "secret_limit_exceeded"
+# The engine passes this string for values not known until apply (pulumi.runtime.rpc.UNKNOWN).
+UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
+
+FIELDS: tuple[Field, ...] = (
+    Field("name", Policy.REPLACE, "string", "The secret's name, unique within its scope.", required=True),
+    Field("scope", Policy.REPLACE, "string", "`account` (default: the whole account) or `user` (one user)."),
+    Field("user", Policy.REPLACE, "string", "The Dashboard user (usr_...) when scope is `user`."),
+    Field("mode", Policy.REPLACE, "string", "`test`, `sandbox` or `live`: which key holds it.", required=True),
+    Field("payload", Policy.UPDATE, "string", "The secret value.", secret=True, required=True),
+    Field("expires_at", Policy.UPDATE, "integer", "Unix seconds after which Stripe deletes it, or null."),
+    Field("livemode", Policy.COMPUTED, "boolean", "Whether the secret is in live mode."),
+    Field("created", Policy.COMPUTED, "integer", "When Stripe stored the current payload (unix seconds)."),
+)
+OUTPUTS = [field.name for field in FIELDS]
+INPUTS = [field.name for field in FIELDS if field.policy is not Policy.COMPUTED]
+
+
+class AppSecretProvider(ResourceProvider):
+    """Holds no state: settings come from `configure()` in the provider process and are never pickled."""
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        pass
+
+    def configure(self, req: ConfigureRequest) -> None:
+        self._settings = load_settings(req.config.get)
+
+    def settings(self) -> Settings:
+        found: Settings | None = getattr(self, "_settings", None)
+        return found if found is not None else load_settings(lambda _key: None)
+
+    # -- lifecycle ------------------------------------------------------------------------------------
+
+    def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        checked = {**news, "scope": news.get("scope") or "account"}
+        failures = [
+            *_check_name(checked.get("name")),
+            *_check_scope(checked["scope"], checked.get("user")),
+            *self._check_mode(checked.get("mode")),
+            *_check_payload(checked.get("payload")),
+        ]
+        expires_at = checked.get("expires_at")
+        if expires_at is not None and expires_at != UNKNOWN:
+            problem = _expiry_problem(expires_at, time.time())
+            if problem:
+                failures.append(CheckFailure("expires_at", problem))
+            else:
+                checked["expires_at"] = int(expires_at)
+        return CheckResult(checked, failures)
+
+    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        changed = changed_fields(FIELDS, olds, news)
+        replaces = [field.name for field in changed if field.policy is Policy.REPLACE]
+        return DiffResult(changes=bool(changed), replaces=replaces, stables=[], delete_before_replace=False)
+
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        secret = self._set(props, "creating")
+        return CreateResult(id_=secret.id, outs=_outputs(props, secret))
+
+    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        client = client_for(self.settings(), props["mode"])
+        try:
+            with stripe_errors("reading", _subject(props, id_)):
+                secret = client.v1.apps.secrets.find(
+                    params={"name": props["name"], "scope": _scope(props), "expand": ["payload"]}
+                )
+        except StripeAppsError as error:
+            if is_missing(error):
+                print(f"drift: {_subject(props, id_)} is gone (deleted or expired)", file=sys.stderr)
+                return ReadResult(id_="", outs={})
+            raise
+        # A key that may not expand the payload shows none; then the payload cannot be judged.
+        live = {
+            **{name: props.get(name) for name in INPUTS},
+            "payload": props.get("payload") if secret.payload is None else secret.payload,
+            "expires_at": secret.expires_at,
+        }
+        for name in ("payload", "expires_at"):
+            if live[name] != props.get(name):
+                print(f"drift: {_subject(props, secret.id)}: {name} was changed outside this stack", file=sys.stderr)
+        return ReadResult(id_=secret.id, outs=_outputs(live, secret), inputs=live)
+
+    def update(self, _id: str, _olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        return UpdateResult(outs=_outputs(news, self._set(news, "updating")))
+
+    def delete(self, id_: str, props: dict[str, Any]) -> None:
+        client = client_for(self.settings(), props["mode"])
+        try:
+            with stripe_errors("deleting", _subject(props, id_)):
+                client.v1.apps.secrets.delete_where(params={"name": props["name"], "scope": _scope(props)})
+        except StripeAppsError as error:
+            if not is_missing(error):
+                raise
+
+    # -- helpers --------------------------------------------------------------------------------------
+
+    def _check_mode(self, mode: Any) -> list[CheckFailure]:
+        if mode not in MODES:
+            return [CheckFailure("mode", f"mode is {mode!r}; allowed values: {', '.join(MODES)}")]
+        problem = self.settings().key_problem(mode)
+        return [CheckFailure("mode", problem)] if problem else []
+
+    def _set(self, props: dict[str, Any], action: str) -> stripe.apps.Secret:
+        """Stripe's set is create-or-replace, so running it again after a failure converges."""
+        mode: Mode = props["mode"]
+        client = client_for(self.settings(), mode)
+        params: stripe.params.apps.SecretCreateParams = {
+            "name": props["name"],
+            "payload": props["payload"],
+            "scope": _scope(props),
+        }
+        if props.get("expires_at") is not None:
+            params["expires_at"] = int(props["expires_at"])
+        with stripe_errors(action, _subject(props), _limit_fix):
+            return client.v1.apps.secrets.create(params=params)
+
+
+def _check_name(name: Any) -> list[CheckFailure]:
+    if name == UNKNOWN or (isinstance(name, str) and name.strip()):
+        return []
+    return [CheckFailure("name", "name is required: the secret's name within its scope, e.g. 'slack_token'")]
+
+
+def _check_scope(scope: Any, user: Any) -> list[CheckFailure]:
+    if scope not in SCOPES:
+        return [CheckFailure("scope", f"scope is {scope!r}; allowed values: account, user")]
+    if scope == "account":
+        if user is None:
+            return []
+        return [CheckFailure("user", "user is only used with scope='user': remove user, or set scope='user' as well")]
+    if user is None or user == "":
+        return [CheckFailure("user", "scope='user' needs user: the Dashboard user id (usr_...) that owns the secret")]
+    if user != UNKNOWN and (not isinstance(user, str) or not user.startswith(USER_PREFIX)):
+        return [CheckFailure("user", f"user is {user!r}; expected a Dashboard user id like {USER_PREFIX}...")]
+    return []
+
+
+def _check_payload(payload: Any) -> list[CheckFailure]:
+    if payload == UNKNOWN or (isinstance(payload, str) and payload):
+        return []
+    return [
+        CheckFailure(
+            "payload", "payload is required: a non-empty string, e.g. pulumi.Output.secret(config.require('...'))"
+        )
+    ]
+
+
+def _expiry_problem(expires_at: Any, now: float) -> str | None:
+    """Stripe refuses an expiry in the past or more than 100 years ahead; None when it is within."""
+    if isinstance(expires_at, bool) or not isinstance(expires_at, int | float) or expires_at != int(expires_at):
+        return f"expires_at is {expires_at!r}; expected whole unix seconds, e.g. int(time.time()) + 86400"
+    if expires_at <= now:
+        return (
+            f"expires_at {int(expires_at)} is in the past ({int(now - expires_at)}s ago), so Stripe would refuse "
+            "it or the secret has already expired: set a future unix time, or remove expires_at"
+        )
+    if expires_at > now + MAX_LIFETIME:
+        return f"expires_at {int(expires_at)} is more than 100 years ahead; Stripe refuses that: choose a nearer time"
+    return None
+
+
+def _limit_fix(error: stripe.StripeError) -> str | None:
+    if error.code != LIMIT_CODE:
+        return None
+    return (
+        f"Stripe holds at most {MAX_PER_SCOPE} secrets per scope (the account, or each user) in each mode: "
+        "delete a secret you no longer need from this scope, or use scope='user'. When a replace of an "
+        "AppSecret meets the limit, set delete_before_replace=True in its ResourceOptions"
+    )
+
+
+def _scope(props: dict[str, Any]) -> stripe.params.apps.SecretCreateParamsScope:
+    if props.get("scope") == "user":
+        return {"type": "user", "user": props["user"]}
+    return {"type": "account"}
+
+
+def _subject(props: dict[str, Any], id_: str | None = None) -> str:
+    owner = f"user {props.get('user')}" if props.get("scope") == "user" else "the account"
+    where = f" ({id_})" if id_ else ""
+    return f"secret {props.get('name')!r} of {owner} in {props.get('mode')} mode{where}"
+
+
+def _outputs(props: dict[str, Any], secret: stripe.apps.Secret) -> dict[str, Any]:
+    return {
+        **{name: props.get(name) for name in INPUTS},
+        "livemode": secret.livemode,
+        "created": secret.created,
+    }
+
+
+class AppSecret(Resource, module="stripeapps", name="AppSecret"):
+    """A secret in a Stripe App's Secret Store; the payload is kept encrypted in Pulumi state."""
+
+    name: pulumi.Output[str]
+    scope: pulumi.Output[str]
+    user: pulumi.Output[str | None]
+    mode: pulumi.Output[str]
+    payload: pulumi.Output[str]
+    expires_at: pulumi.Output[int | None]
+    livemode: pulumi.Output[bool]
+    created: pulumi.Output[int]
+
+    def __init__(
+        self,
+        resource_name: str,
+        *,
+        name: pulumi.Input[str],
+        payload: pulumi.Input[str],
+        mode: pulumi.Input[str],
+        scope: pulumi.Input[str] = "account",
+        user: pulumi.Input[str] | None = None,
+        expires_at: pulumi.Input[int] | None = None,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        props: dict[str, Any] = dict.fromkeys(OUTPUTS)
+        # A secret input keeps the payload encrypted among the inputs in state even when given as a plain
+        # string; the engine re-marks outputs only for secret inputs, so the output is marked as well.
+        props.update(
+            name=name,
+            payload=pulumi.Output.secret(payload),
+            mode=mode,
+            scope=scope,
+            user=user,
+            expires_at=expires_at,
+        )
+        secret_opts = pulumi.ResourceOptions(additional_secret_outputs=["payload"])
+        super().__init__(AppSecretProvider(), resource_name, props, pulumi.ResourceOptions.merge(secret_opts, opts))
