@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from pulumi_stripe_apps.fields import Policy
 from pulumi_stripe_apps.schema import build_schema, fields_of, render_schema, resource_modules, token
 
