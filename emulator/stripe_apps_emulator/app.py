@@ -214,9 +214,7 @@ class Pipeline:
             return _error(exc, request_id)
         status, body = reply if isinstance(reply, tuple) else (200, reply)
         if decision is not None and decision.kind == "error_after":
-            return _error(
-                ApiError("An error occurred after your request was processed (injected fault)."), request_id
-            )
+            return _error(ApiError("An error occurred after your request was processed (injected fault)."), request_id)
         return Outcome(status, body, {})
 
     @staticmethod

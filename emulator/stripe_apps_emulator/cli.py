@@ -11,9 +11,7 @@ from .server import bind, make_server
 
 
 def parse(argv: Sequence[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        prog="stripe-apps-emulator", description="A local Stripe Apps API emulator."
-    )
+    parser = argparse.ArgumentParser(prog="stripe-apps-emulator", description="A local Stripe Apps API emulator.")
     commands = parser.add_subparsers(dest="command", required=True)
     serve = commands.add_parser("serve", help="serve the emulator")
     serve.add_argument("--host", default="127.0.0.1")

@@ -23,9 +23,7 @@ def stripe_error(
             "message": message,
             "param": param,
             "doc_url": DOC_URL + code if code else None,
-            "request_log_url": (
-                f"https://dashboard.stripe.com/test/logs/{request_id}" if request_id else None
-            ),
+            "request_log_url": (f"https://dashboard.stripe.com/test/logs/{request_id}" if request_id else None),
         }
     }
 

@@ -36,9 +36,7 @@ RANGE_KEYS = ("gt", "gte", "lt", "lte")
 
 EXPAND = P("expand", "Specifies which fields in the response should be expanded.")
 LIST_PARAMS: Spec = {
-    "limit": P(
-        "integer", "A limit on the number of objects to be returned, 1 to 100.", minimum=1, maximum=100
-    ),
+    "limit": P("integer", "A limit on the number of objects to be returned, 1 to 100.", minimum=1, maximum=100),
     "starting_after": P("string", "A cursor: the id of the last object of the previous page."),
     "ending_before": P("string", "A cursor: the id of the first object of the next page."),
     "expand": EXPAND,
@@ -50,9 +48,7 @@ def validate(spec: Spec, raw: dict[str, Any], prefix: str = "") -> dict[str, Any
     out: dict[str, Any] = {}
     for name in raw:
         if name not in spec:
-            raise ParameterUnknownError(
-                f"Received unknown parameter: {_path(prefix, name)}", _path(prefix, name)
-            )
+            raise ParameterUnknownError(f"Received unknown parameter: {_path(prefix, name)}", _path(prefix, name))
     for name, param in spec.items():
         path = _path(prefix, name)
         if name not in raw:
@@ -87,9 +83,7 @@ def _coerce(param: P, value: Any, path: str) -> Any:
             }
         return {"eq": _integer(P("integer"), value, path)}
     if not isinstance(value, str):
-        raise InvalidRequestError(
-            f"Invalid {param.kind}: {path} must be a single value, not a hash or array.", path
-        )
+        raise InvalidRequestError(f"Invalid {param.kind}: {path} must be a single value, not a hash or array.", path)
     if param.kind == "integer":
         return _integer(param, value, path)
     if param.kind == "boolean":
@@ -116,10 +110,6 @@ def _integer(param: P, value: Any, path: str) -> int:
         number = int(value)
     else:
         raise ParameterInvalidIntegerError(f"Invalid integer: {value!r}", path)
-    if (param.minimum is not None and number < param.minimum) or (
-        param.maximum is not None and number > param.maximum
-    ):
-        raise InvalidRequestError(
-            f"Invalid {path}: must be between {param.minimum} and {param.maximum}", path
-        )
+    if (param.minimum is not None and number < param.minimum) or (param.maximum is not None and number > param.maximum):
+        raise InvalidRequestError(f"Invalid {path}: must be between {param.minimum} and {param.maximum}", path)
     return number

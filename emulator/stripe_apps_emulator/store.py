@@ -61,9 +61,7 @@ class Store:
 
     def get(self, kind: str, id_: str) -> Doc | None:
         with self.lock:
-            row = self._db.execute(
-                "SELECT data FROM objects WHERE kind = ? AND id = ?", (kind, id_)
-            ).fetchone()
+            row = self._db.execute("SELECT data FROM objects WHERE kind = ? AND id = ?", (kind, id_)).fetchone()
         return None if row is None else dict(json.loads(row[0]))
 
     def put(self, kind: str, id_: str, data: Doc) -> None:
@@ -81,16 +79,12 @@ class Store:
     def all(self, kind: str) -> list[Doc]:
         """Every object of a kind, oldest first (insertion order)."""
         with self.lock:
-            rows = self._db.execute(
-                "SELECT data FROM objects WHERE kind = ? ORDER BY seq", (kind,)
-            ).fetchall()
+            rows = self._db.execute("SELECT data FROM objects WHERE kind = ? ORDER BY seq", (kind,)).fetchall()
         return [dict(json.loads(row[0])) for row in rows]
 
     def seq(self, kind: str, id_: str) -> int:
         with self.lock:
-            row = self._db.execute(
-                "SELECT seq FROM objects WHERE kind = ? AND id = ?", (kind, id_)
-            ).fetchone()
+            row = self._db.execute("SELECT seq FROM objects WHERE kind = ? AND id = ?", (kind, id_)).fetchone()
         return int(row[0]) if row else 0
 
     def meta_get(self, key: str, default: Any = None) -> Any:
@@ -101,8 +95,7 @@ class Store:
     def meta_set(self, key: str, value: Any) -> None:
         with self.lock:
             self._db.execute(
-                "INSERT INTO meta (key, value) VALUES (?, ?) "
-                "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
                 (key, json.dumps(value)),
             )
 

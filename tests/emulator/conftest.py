@@ -9,6 +9,7 @@ from typing import Any
 import httpx
 import pytest
 import stripe
+
 from stripe_apps_emulator.testing import ControlClient, RunningEmulator, running_emulator
 
 

@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 import pytest
 import stripe
+
 from stripe_apps_emulator.testing import ControlClient
 
 from .conftest import Uploader, manifest
@@ -25,7 +26,8 @@ def test_create_installs_newest_completed_upload_then_returns_existing(
     assert install.object == "apps.install"
     assert install.permissions_granted == ["customer_read"]
     assert install.livemode is False
-    assert install.last_response is not None and install.last_response.request_id.startswith("req_")
+    assert install.last_response is not None
+    assert str(install.last_response.request_id).startswith("req_")
     assert control.installed_upload(install.id) == second["id"]
     again = client.v1.apps.installs.retrieve(install.id)
     assert again.status == "installed"
@@ -233,9 +235,10 @@ def test_events_for_install_lifecycle(sdk: Sdk, upload: Uploader) -> None:
     ]
     created = events[-1]
     assert created.data.object["id"] == install.id
-    assert created.request.idempotency_key == "evt-key"
+    assert created.request is not None and created.request.idempotency_key == "evt-key"
     assert created.livemode is False
     installed = events[2]
+    assert installed.data.previous_attributes is not None
     assert installed.data.previous_attributes.to_dict() == {"status": "installing"}
     assert client.v1.events.retrieve(created.id).id == created.id
     assert sdk("live").v1.events.list().data == []
@@ -251,7 +254,7 @@ def test_dashboard_uninstall_emits_events(sdk: Sdk, upload: Uploader, control: C
         client.v1.apps.installs.retrieve(install.id)
     deleted = client.v1.events.list({"type": "apps.install.deleted"}).data
     assert [e.data.object["id"] for e in deleted] == [install.id]
-    assert deleted[0].request.id is None
+    assert deleted[0].request is not None and deleted[0].request.id is None
 
 
 def test_paging(sdk: Sdk, upload: Uploader, control: ControlClient) -> None:

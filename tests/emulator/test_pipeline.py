@@ -8,6 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 import pytest
 import stripe
+
 from stripe_apps_emulator.testing import ControlClient
 
 from .conftest import Uploader

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 import stripe
+
 from stripe_apps_emulator.testing import ControlClient
 
 Sdk = Callable[..., stripe.StripeClient]
-ACCOUNT = {"type": "account"}
+ACCOUNT: Any = {"type": "account"}
 
 
 def test_set_find_list_delete(sdk: Sdk) -> None:
@@ -37,7 +39,7 @@ def test_set_find_list_delete(sdk: Sdk) -> None:
 
 def test_user_scope(sdk: Sdk) -> None:
     client = sdk()
-    user = {"type": "user", "user": "usr_1"}
+    user: Any = {"type": "user", "user": "usr_1"}
     client.v1.apps.secrets.create({"name": "token", "payload": "u", "scope": user})
     assert client.v1.apps.secrets.list({"scope": ACCOUNT}).data == []
     assert len(client.v1.apps.secrets.list({"scope": user}).data) == 1

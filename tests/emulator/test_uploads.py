@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from typing import Any
 
 import httpx
 import pytest
 import stripe
+
 from stripe_apps_emulator.testing import ControlClient
 
 from .conftest import Uploader, manifest
@@ -142,11 +144,11 @@ def test_submit_for_review_needs_no_live_install(
 
 def test_upload_idempotency_over_body(http: httpx.Client, keys: dict[str, dict[str, str]]) -> None:
     auth = (keys["default"]["test"], "")
-    files = {"manifest": (None, json.dumps(manifest())), "bundle": ("b.tgz", b"abc")}
+    files: dict[str, Any] = {"manifest": (None, json.dumps(manifest())), "bundle": ("b.tgz", b"abc")}
     first = http.post("/v1/apps/uploads", auth=auth, files=files, headers={"Idempotency-Key": "up-1"})
     again = http.post("/v1/apps/uploads", auth=auth, files=files, headers={"Idempotency-Key": "up-1"})
     assert again.headers["Idempotent-Replayed"] == "true"
     assert again.json()["id"] == first.json()["id"]
-    other = {"manifest": (None, json.dumps(manifest())), "bundle": ("b.tgz", b"xyz")}
+    other: dict[str, Any] = {"manifest": (None, json.dumps(manifest())), "bundle": ("b.tgz", b"xyz")}
     mismatch = http.post("/v1/apps/uploads", auth=auth, files=other, headers={"Idempotency-Key": "up-1"})
     assert mismatch.json()["error"]["type"] == "idempotency_error"

@@ -64,8 +64,7 @@ class Caller:
     def require_secret_key(self) -> None:
         if self.permissions is not None:
             raise InsufficientPermissionsError(
-                f"This request requires a secret key; the restricted key '{_redact(self.key)}' "
-                "cannot be used."
+                f"This request requires a secret key; the restricted key '{_redact(self.key)}' cannot be used."
             )
 
 

@@ -80,14 +80,11 @@ class Apps:
         self._backend = backend
 
     # -- uploads --------------------------------------------------------------------------------
-    def upload(
-        self, caller: Caller, manifest_text: str, bundle: bytes, fingerprint: str | None
-    ) -> dict[str, Any]:
+    def upload(self, caller: Caller, manifest_text: str, bundle: bytes, fingerprint: str | None) -> dict[str, Any]:
         caller.require_secret_key()
         if caller.livemode:
             raise LivemodeMismatchError(
-                "Apps are uploaded in test mode: use a test-mode secret key (sk_test_...) "
-                "of the app's account."
+                "Apps are uploaded in test mode: use a test-mode secret key (sk_test_...) of the app's account."
             )
         manifest = _parse_manifest(manifest_text)
         app_id: str = manifest["id"]
@@ -257,7 +254,12 @@ class Apps:
         if self.newest_completed(app["id"]) is None:
             raise InvalidRequestError("The app has no completed upload to submit.", "id")
         for install in self._backend.store.all("install"):
-            if install["app"] == app["id"] and install["account"] == app["account"] and install["livemode"]:
+            if (
+                install["app"] == app["id"]
+                and install["account"] == app["account"]
+                and install["livemode"]
+                and self._backend.installs.settle(install) is not None
+            ):
                 raise LiveInstallExistsError(
                     "The app is installed in live mode on its own account; uninstall it from live mode first "
                     "before publishing it on the App Marketplace.",

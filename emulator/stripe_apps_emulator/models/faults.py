@@ -31,11 +31,7 @@ class Rule:
             raise ValueError("route must be 'METHOD /path' (with * wildcards)")
         if kind not in KINDS:
             raise ValueError(f"kind must be one of {', '.join(KINDS)}")
-        if (
-            isinstance(probability, bool)
-            or not isinstance(probability, int | float)
-            or not 0 <= probability <= 1
-        ):
+        if isinstance(probability, bool) or not isinstance(probability, int | float) or not 0 <= probability <= 1:
             raise ValueError("probability must be a number from 0 to 1")
         if isinstance(latency, bool) or not isinstance(latency, int) or latency < 0:
             raise ValueError("latency_ms must be a non-negative integer")

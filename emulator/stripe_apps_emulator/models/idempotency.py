@@ -59,9 +59,7 @@ class Idempotency:
             )
         return Stored(status=record["status"], body=record["body"], request_id=record["request_id"])
 
-    def save(
-        self, scope: str, key: str, print_: str, *, status: int, body: dict[str, Any], request_id: str
-    ) -> None:
+    def save(self, scope: str, key: str, print_: str, *, status: int, body: dict[str, Any], request_id: str) -> None:
         id_ = self._id(scope, key)
         self._backend.store.put(
             "idempotency",

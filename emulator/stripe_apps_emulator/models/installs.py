@@ -64,9 +64,7 @@ class Installs:
     def has_pending(self, install: dict[str, Any]) -> bool:
         view = self.render(install)
         csp = view["content_security_policy_pending"]
-        return bool(
-            view["permissions_pending"] or csp["connect_src"] or csp["image_src"] or view["endpoints_pending"]
-        )
+        return bool(view["permissions_pending"] or csp["connect_src"] or csp["image_src"] or view["endpoints_pending"])
 
     def settle(self, install: dict[str, Any]) -> dict[str, Any] | None:
         """Apply a due transition and any automatic upgrade; None when the install is gone."""
@@ -118,9 +116,7 @@ class Installs:
         direct: bool,
         previous: dict[str, Any] | None = None,
     ) -> None:
-        self._backend.events.emit(
-            install["account"], install["livemode"], type_, obj, previous, direct=direct
-        )
+        self._backend.events.emit(install["account"], install["livemode"], type_, obj, previous, direct=direct)
 
     def _emit_update(self, install: dict[str, Any], before: dict[str, Any], *, direct: bool) -> None:
         after = self.render(install)

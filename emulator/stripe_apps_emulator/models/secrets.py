@@ -79,9 +79,7 @@ class Secrets:
             if expires_at <= now:
                 raise InvalidRequestError("expires_at must be in the future.", "expires_at")
             if expires_at > now + MAX_LIFETIME:
-                raise InvalidRequestError(
-                    "expires_at cannot be more than 100 years in the future.", "expires_at"
-                )
+                raise InvalidRequestError("expires_at cannot be more than 100 years in the future.", "expires_at")
         same_scope = [s for s in self._live(caller) if s["scope"] == scope]
         existing = next((s for s in same_scope if s["name"] == name), None)
         if existing is None and len(same_scope) >= MAX_PER_SCOPE:

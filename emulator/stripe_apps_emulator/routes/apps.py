@@ -66,9 +66,7 @@ ROUTES = [
         {"expand": EXPAND},
         response="apps.upload",
     ),
-    Route(
-        "GET", "/v1/apps/apps/{id}", retrieve_app, "Retrieve an app.", {"expand": EXPAND}, response="apps.app"
-    ),
+    Route("GET", "/v1/apps/apps/{id}", retrieve_app, "Retrieve an app.", {"expand": EXPAND}, response="apps.app"),
     Route(
         "GET",
         "/v1/apps/apps",
