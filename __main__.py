@@ -4,7 +4,7 @@ import pulumi
 
 import pulumi_stripe_apps as stripe_apps
 
-version = stripe_apps.AppVersion("billing-helper", app_dir="examples/apps/billing")
+version = stripe_apps.AppVersion("billing-helper", app_dir="examples/quickstart/app")
 
 installs = {
     mode: stripe_apps.AppInstallation(

@@ -7,6 +7,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from pulumi.output import Unknown
+from pulumi.runtime.rpc import UNKNOWN
+
 
 class Policy(enum.Enum):
     REPLACE = "replace"  # a change makes a new object
@@ -37,3 +40,8 @@ def changed_fields(table: tuple[Field, ...], olds: Mapping[str, Any], news: Mapp
 
 def public(props: Mapping[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in props.items() if not key.startswith("__")}
+
+
+def is_unknown(value: object) -> bool:
+    """A value the engine will only know at apply time (during preview, from another resource's output)."""
+    return isinstance(value, Unknown) or value == UNKNOWN

@@ -31,7 +31,7 @@ from pulumi.dynamic import (
 )
 
 from pulumi_stripe_apps.errors import StripeAppsError
-from pulumi_stripe_apps.fields import Field, Policy, public
+from pulumi_stripe_apps.fields import Field, Policy, is_unknown, public
 from pulumi_stripe_apps.http import StripeHttp
 from pulumi_stripe_apps.poll import wait_until
 from pulumi_stripe_apps.settings import MODES, Mode, Settings, load_settings
@@ -41,8 +41,6 @@ from pulumi_stripe_apps.uploads import Upload, Uploader, uploader_for
 DISTRIBUTIONS = ("private", "public")
 CHANNELS: dict[Mode, str] = {"test": "private_test", "sandbox": "private_test", "live": "private_live"}
 MARKETPLACE_PREFIX = "marketplace:"
-# The engine passes this string for values not known until apply (pulumi.runtime.rpc.UNKNOWN).
-UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 
 FIELDS: tuple[Field, ...] = (
     Field("app", Policy.REPLACE, "string", "The app object id (app_...), e.g. AppVersion.app.", required=True),
@@ -122,19 +120,26 @@ class AppInstallationProvider(ResourceProvider):
                 )
             )
         app = checked.get("app")
-        if not isinstance(app, str) or not app:
+        if is_unknown(app):
+            pass  # known at apply time, once the AppVersion exists
+        elif not isinstance(app, str) or not app:
             failures.append(CheckFailure("app", "app is required: the app object id, e.g. AppVersion.app"))
-        elif app != UNKNOWN and not app.startswith("app_"):
+        elif not app.startswith("app_"):
             failures.append(
                 CheckFailure("app", f"app is {app!r}; expected an app object id like app_... (AppVersion.app)")
             )
         version = checked.get("version")
-        if not isinstance(version, str) or not version:
+        if not is_unknown(version) and (not isinstance(version, str) or not version):
             failures.append(CheckFailure("version", "version is required, e.g. AppVersion.version"))
         return CheckResult(checked, failures)
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        replaces = [name for name in ("app", "mode", "distribution") if olds.get(name) != news.get(name)]
+        # An unknown app id (its AppVersion is being replaced) is the same app: one app keeps its app_ id.
+        replaces = [
+            name
+            for name in ("app", "mode", "distribution")
+            if olds.get(name) != news.get(name) and not is_unknown(news.get(name))
+        ]
         # private -> public: the live install must be gone before the app may be published.
         delete_first = "distribution" in replaces
         updates = []

@@ -1,0 +1,12 @@
+"""Drift: the installs a scheduled CI job checks against Stripe."""
+
+import pulumi
+
+import pulumi_stripe_apps as stripe_apps
+
+version = stripe_apps.AppVersion("billing-helper", app_dir="app")
+installs = [
+    stripe_apps.AppInstallation(f"billing-helper-{mode}", app=version.app, version=version.version, mode=mode)
+    for mode in ("test", "live")
+]
+pulumi.export("installs", [install.id for install in installs])
