@@ -145,12 +145,12 @@ def test_drift_report_names_an_install_removed_in_the_dashboard(example: Any, co
     project.converged()
     script = project.dir / "check-drift.sh"
     env = project.engine.env(project.env)
-    clean = subprocess.run([str(script), "dev"], cwd=project.dir, env=env, text=True, capture_output=True)
+    clean = subprocess.run([str(script), "dev"], cwd=project.dir, env=env, text=True, capture_output=True, check=False)
     assert clean.returncode == 0 and "No drift" in clean.stdout
 
     live_id = next(install["id"] for install in objects(control, "install") if install["livemode"])
     control.dashboard_uninstall(live_id)
-    report = subprocess.run([str(script), "dev"], cwd=project.dir, env=env, text=True, capture_output=True)
+    report = subprocess.run([str(script), "dev"], cwd=project.dir, env=env, text=True, capture_output=True, check=False)
     assert report.returncode == 1
     assert "DRIFT in stack dev" in report.stdout
     assert f"install {live_id}" in report.stdout and "is gone" in report.stdout
