@@ -36,12 +36,19 @@ def stripe_errors(
             action,
             subject,
             error.user_message or _message(error),
-            code=error.code,
-            param=getattr(error, "param", None),
+            code=error.code or _field(error, "code"),
+            param=getattr(error, "param", None) or _field(error, "param"),
             request_id=error.request_id,
             http_status=error.http_status,
             fix=(fix(error) if fix else None) or default_fix(error),
         ) from None
+
+
+def _field(error: stripe.StripeError, name: str) -> str | None:
+    """The SDK sets `code` only on InvalidRequestError; the envelope always carries it."""
+    envelope: Any = error.error
+    value = getattr(envelope, name, None) if envelope is not None else None
+    return str(value) if value else None
 
 
 def _message(error: stripe.StripeError) -> str:
