@@ -15,13 +15,19 @@ from pulumi_stripe_apps.settings import Mode, Settings
 T = TypeVar("T")
 
 
-def client_for(settings: Settings, mode: Mode) -> stripe.StripeClient:
-    return stripe.StripeClient(
-        settings.key_for(mode),
-        base_addresses={"api": settings.api_base},
-        max_network_retries=MAX_RETRIES,
-        http_client=stripe.HTTPXClient(allow_sync_methods=True, timeout=80),
-    )
+@contextlib.contextmanager
+def client_for(settings: Settings, mode: Mode) -> Iterator[stripe.StripeClient]:
+    """An SDK client for one mode's key; its connections close when the block ends."""
+    http_client = stripe.HTTPXClient(allow_sync_methods=True, timeout=80)
+    try:
+        yield stripe.StripeClient(
+            settings.key_for(mode),
+            base_addresses={"api": settings.api_base},
+            max_network_retries=MAX_RETRIES,
+            http_client=http_client,
+        )
+    finally:
+        http_client.close()  # type: ignore[no-untyped-call]
 
 
 @contextlib.contextmanager

@@ -7,6 +7,7 @@ only as good as the provider's own state there. The emulator's upload surface an
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import subprocess
@@ -64,6 +65,7 @@ class Uploader(Protocol):
     def get(self, upload_id: str) -> Upload | None: ...
     def upload(self, app_dir: Path, bundle_root: Path, files: Sequence[str], fingerprint: str) -> Upload: ...
     def signing_secret(self, app: str) -> str | None: ...
+    def close(self) -> None: ...
 
 
 class ApiUploader:
@@ -73,6 +75,9 @@ class ApiUploader:
 
     def __init__(self, settings: Settings, http: StripeHttp | None = None) -> None:
         self._http = http or StripeHttp(settings.api_base, settings.key_for("test"))
+
+    def close(self) -> None:
+        self._http.close()
 
     def _pages(self, params: dict[str, str], subject: str) -> Iterator[Upload]:
         query = {**params, "limit": PAGE}
@@ -148,6 +153,9 @@ class CliUploader:
         self._key = settings.key_for("test")
         self._timeout = settings.upload_timeout
 
+    def close(self) -> None:
+        pass
+
     def versions(self, app_id: str) -> list[Upload]:
         return []
 
@@ -214,5 +222,11 @@ class CliUploader:
         return text.replace(self._key, "sk_test_***")
 
 
-def uploader_for(settings: Settings) -> Uploader:
-    return CliUploader(settings) if settings.uploader == "cli" else ApiUploader(settings)
+@contextlib.contextmanager
+def uploader_for(settings: Settings) -> Iterator[Uploader]:
+    """The configured upload backend; its connections close when the block ends."""
+    uploader: Uploader = CliUploader(settings) if settings.uploader == "cli" else ApiUploader(settings)
+    try:
+        yield uploader
+    finally:
+        uploader.close()

@@ -13,6 +13,7 @@ delete  POST /v1/apps/installs/:id/uninstall, GET until 404; already gone is suc
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from typing import Any
 
@@ -155,128 +156,133 @@ class AppInstallationProvider(ResourceProvider):
         )
 
     def create(self, props: dict[str, Any]) -> CreateResult:
-        settings = self.settings()
-        mode: Mode = props["mode"]
-        if props["distribution"] == "public":
-            return self._publish(settings, props)
-        uploader = uploader_for(settings)
-        newest = _enforce_version_rule(uploader, props)
-        if mode == "sandbox" and newest is not None and not newest.sandbox_install_compatible:
-            raise StripeAppsError(
-                "installing",
-                f"{props['app']}@{props['version']} in a sandbox",
-                "this version does not set `sandbox_install_compatible: true`",
-                fix="set it in stripe-app.json, bump `version`, and run `pulumi up` again",
-            )
-        client = client_for(settings, mode)
-        subject = _subject(props)
-        with stripe_errors("installing", subject):
-            install = client.v1.apps.installs.create(params={"app": props["app"], "channel": CHANNELS[mode]})
-        install = self._wait_installed(client, settings, install, subject)
-        return CreateResult(id_=install.id, outs=self._outputs(props, install, newest))
+        with contextlib.ExitStack() as scope:
+            settings = self.settings()
+            mode: Mode = props["mode"]
+            if props["distribution"] == "public":
+                return self._publish(settings, props)
+            uploader = scope.enter_context(uploader_for(settings))
+            newest = _enforce_version_rule(uploader, props)
+            if mode == "sandbox" and newest is not None and not newest.sandbox_install_compatible:
+                raise StripeAppsError(
+                    "installing",
+                    f"{props['app']}@{props['version']} in a sandbox",
+                    "this version does not set `sandbox_install_compatible: true`",
+                    fix="set it in stripe-app.json, bump `version`, and run `pulumi up` again",
+                )
+            client = scope.enter_context(client_for(settings, mode))
+            subject = _subject(props)
+            with stripe_errors("installing", subject):
+                install = client.v1.apps.installs.create(params={"app": props["app"], "channel": CHANNELS[mode]})
+            install = self._wait_installed(client, settings, install, subject)
+            return CreateResult(id_=install.id, outs=self._outputs(props, install, newest))
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
-        settings = self.settings()
-        if id_.startswith(MARKETPLACE_PREFIX):
-            app = self._app(settings, props["app"])
-            status = app.get("marketplace", {}).get("status")
-            outs = {**public(props), "status": status}
-            return ReadResult(id_=id_, outs=outs, inputs=_inputs(props))
-        client = client_for(settings, props["mode"])
-        try:
-            with stripe_errors("reading", _subject(props, id_)):
-                install = client.v1.apps.installs.retrieve(id_)
-        except StripeAppsError as error:
-            if is_missing(error):
-                print(
-                    f"drift: install {id_} of {props.get('app')} ({props.get('mode')}) is gone",
-                    file=sys.stderr,
-                )
-                return ReadResult(id_="", outs={})
-            raise
-        if install.status == "uninstalling":
-            print(f"drift: install {id_} is being uninstalled outside this stack", file=sys.stderr)
-            return ReadResult(id_="", outs={})
-        uploader = uploader_for(settings)
-        history = uploader.history(props["app"]) if uploader.can_list else []
-        installed_version, drift = _observe(install, props, history)
-        for line in drift:
-            print(f"drift: {_subject(props, id_)}: {line}", file=sys.stderr)
-        outs = {**self._outputs(props, install, None), "installed_version": installed_version, "drift": drift}
-        return ReadResult(id_=id_, outs=outs, inputs={**_inputs(props), "version": installed_version})
-
-    def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
-        settings = self.settings()
-        if id_.startswith(MARKETPLACE_PREFIX):
-            app = self._app(settings, news["app"])
-            return UpdateResult(
-                outs={**public(olds), **public(news), "status": app.get("marketplace", {}).get("status")}
-            )
-        mode: Mode = news["mode"]
-        uploader = uploader_for(settings)
-        newest = _enforce_version_rule(uploader, news)
-        client = client_for(settings, mode)
-        subject = _subject(news, id_)
-        with stripe_errors("reading", subject):
-            install = client.v1.apps.installs.retrieve(id_)
-        if newest is not None and mode == "live" and not news.get("allow_permission_changes"):
-            delta = _new_access(install, newest)
-            if delta:
-                raise StripeAppsError(
-                    "upgrading",
-                    subject,
-                    f"version {newest.version} asks for access the live install does not have: {', '.join(delta)}",
-                    fix="review the new access, then set allow_permission_changes=True on this AppInstallation "
-                    "and run `pulumi up` again",
-                )
-        with stripe_errors("re-authorizing", subject):
-            install = client.v1.apps.installs.update(id_)
-        install = self._wait_installed(client, settings, install, subject)
-        return UpdateResult(outs=self._outputs(news, install, newest))
-
-    def delete(self, id_: str, props: dict[str, Any]) -> None:
-        if id_.startswith(MARKETPLACE_PREFIX):
-            print(
-                f"{props.get('app')} stays on the App Marketplace: removing a listing needs Stripe support; "
-                "it was removed from this stack only.",
-                file=sys.stderr,
-            )
-            return
-        settings = self.settings()
-        client = client_for(settings, props["mode"])
-        subject = _subject(props, id_)
-        try:
-            with stripe_errors("uninstalling", subject):
-                client.v1.apps.installs.uninstall(id_)
-        except StripeAppsError as error:
-            if is_missing(error):
-                return
-            raise
-
-        def current() -> stripe.apps.Install | None:
+        with contextlib.ExitStack() as scope:
+            settings = self.settings()
+            if id_.startswith(MARKETPLACE_PREFIX):
+                app = self._app(settings, props["app"])
+                status = app.get("marketplace", {}).get("status")
+                outs = {**public(props), "status": status}
+                return ReadResult(id_=id_, outs=outs, inputs=_inputs(props))
+            client = scope.enter_context(client_for(settings, props["mode"]))
             try:
-                with stripe_errors("uninstalling", subject):
-                    return client.v1.apps.installs.retrieve(id_)
+                with stripe_errors("reading", _subject(props, id_)):
+                    install = client.v1.apps.installs.retrieve(id_)
             except StripeAppsError as error:
                 if is_missing(error):
-                    return None
+                    print(
+                        f"drift: install {id_} of {props.get('app')} ({props.get('mode')}) is gone",
+                        file=sys.stderr,
+                    )
+                    return ReadResult(id_="", outs={})
+                raise
+            if install.status == "uninstalling":
+                print(f"drift: install {id_} is being uninstalled outside this stack", file=sys.stderr)
+                return ReadResult(id_="", outs={})
+            uploader = scope.enter_context(uploader_for(settings))
+            history = uploader.history(props["app"]) if uploader.can_list else []
+            installed_version, drift = _observe(install, props, history)
+            for line in drift:
+                print(f"drift: {_subject(props, id_)}: {line}", file=sys.stderr)
+            outs = {**self._outputs(props, install, None), "installed_version": installed_version, "drift": drift}
+            return ReadResult(id_=id_, outs=outs, inputs={**_inputs(props), "version": installed_version})
+
+    def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        with contextlib.ExitStack() as scope:
+            settings = self.settings()
+            if id_.startswith(MARKETPLACE_PREFIX):
+                app = self._app(settings, news["app"])
+                return UpdateResult(
+                    outs={**public(olds), **public(news), "status": app.get("marketplace", {}).get("status")}
+                )
+            mode: Mode = news["mode"]
+            uploader = scope.enter_context(uploader_for(settings))
+            newest = _enforce_version_rule(uploader, news)
+            client = scope.enter_context(client_for(settings, mode))
+            subject = _subject(news, id_)
+            # Only the live permission gate needs the install's granted access; elsewhere the read is waste.
+            if newest is not None and mode == "live" and not news.get("allow_permission_changes"):
+                with stripe_errors("reading", subject):
+                    current = client.v1.apps.installs.retrieve(id_)
+                delta = _new_access(current, newest)
+                if delta:
+                    raise StripeAppsError(
+                        "upgrading",
+                        subject,
+                        f"version {newest.version} asks for access the live install does not have: {', '.join(delta)}",
+                        fix="review the new access, then set allow_permission_changes=True on this AppInstallation "
+                        "and run `pulumi up` again",
+                    )
+            with stripe_errors("re-authorizing", subject):
+                install = client.v1.apps.installs.update(id_)
+            install = self._wait_installed(client, settings, install, subject)
+            return UpdateResult(outs=self._outputs(news, install, newest))
+
+    def delete(self, id_: str, props: dict[str, Any]) -> None:
+        with contextlib.ExitStack() as scope:
+            if id_.startswith(MARKETPLACE_PREFIX):
+                print(
+                    f"{props.get('app')} stays on the App Marketplace: removing a listing needs Stripe support; "
+                    "it was removed from this stack only.",
+                    file=sys.stderr,
+                )
+                return
+            settings = self.settings()
+            client = scope.enter_context(client_for(settings, props["mode"]))
+            subject = _subject(props, id_)
+            try:
+                with stripe_errors("uninstalling", subject):
+                    client.v1.apps.installs.uninstall(id_)
+            except StripeAppsError as error:
+                if is_missing(error):
+                    return
                 raise
 
-        final = wait_until(
-            current,
-            lambda found: found is None or found.status != "uninstalling",
-            timeout=settings.poll_timeout,
-            action="uninstalling",
-            subject=subject,
-            describe=lambda found: found.status if found else "gone",
-        )
-        if final is not None:
-            raise StripeAppsError(
-                "uninstalling",
-                subject,
-                f"Stripe reports status {final.status}",
-                fix="look at the install in the Dashboard, then run `pulumi destroy` again",
+            def current() -> stripe.apps.Install | None:
+                try:
+                    with stripe_errors("uninstalling", subject):
+                        return client.v1.apps.installs.retrieve(id_)
+                except StripeAppsError as error:
+                    if is_missing(error):
+                        return None
+                    raise
+
+            final = wait_until(
+                current,
+                lambda found: found is None or found.status != "uninstalling",
+                timeout=settings.poll_timeout,
+                action="uninstalling",
+                subject=subject,
+                describe=lambda found: found.status if found else "gone",
             )
+            if final is not None:
+                raise StripeAppsError(
+                    "uninstalling",
+                    subject,
+                    f"Stripe reports status {final.status}",
+                    fix="look at the install in the Dashboard, then run `pulumi destroy` again",
+                )
 
     # -- helpers --------------------------------------------------------------------------------------
 

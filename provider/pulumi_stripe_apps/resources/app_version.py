@@ -10,6 +10,7 @@ delete  nothing: Stripe cannot delete versions, so the version only leaves the s
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from pathlib import Path
@@ -133,52 +134,54 @@ class AppVersionProvider(ResourceProvider):
         return DiffResult(changes=bool(replaces), replaces=replaces, stables=[], delete_before_replace=False)
 
     def create(self, props: dict[str, Any]) -> CreateResult:
-        settings = self.settings()
-        uploader = uploader_for(settings)
-        subject = f"app version {props['app_id']}@{props['version']}"
-        upload = self._adoptable(uploader, props, subject)
-        if upload is None:
-            upload = self._upload(uploader, props, subject)
-        if uploader.can_list and not upload.settled:
-            upload = wait_until(
-                lambda: uploader.get(upload.id) or upload,
-                lambda current: current.settled,
-                timeout=settings.upload_timeout,
-                action="processing",
-                subject=subject,
-                describe=lambda current: current.status,
-            )
-        if upload.status == "failed":
-            problems = "; ".join(f"{issue.path or '(root)'}: {issue.message}" for issue in upload.errors)
-            raise StripeAppsError(
-                "processing",
-                subject,
-                f"Stripe rejected the upload ({upload.id}): {problems or 'no details given'}",
-                fix="fix stripe-app.json and bump `version`, then run `pulumi up` again",
-            )
-        return CreateResult(id_=upload.id, outs=self._outputs(props, upload, uploader))
+        with contextlib.ExitStack() as scope:
+            settings = self.settings()
+            uploader = scope.enter_context(uploader_for(settings))
+            subject = f"app version {props['app_id']}@{props['version']}"
+            upload = self._adoptable(uploader, props, subject)
+            if upload is None:
+                upload = self._upload(uploader, props, subject)
+            if uploader.can_list and not upload.settled:
+                upload = wait_until(
+                    lambda: uploader.get(upload.id) or upload,
+                    lambda current: current.settled,
+                    timeout=settings.upload_timeout,
+                    action="processing",
+                    subject=subject,
+                    describe=lambda current: current.status,
+                )
+            if upload.status == "failed":
+                problems = "; ".join(f"{issue.path or '(root)'}: {issue.message}" for issue in upload.errors)
+                raise StripeAppsError(
+                    "processing",
+                    subject,
+                    f"Stripe rejected the upload ({upload.id}): {problems or 'no details given'}",
+                    fix="fix stripe-app.json and bump `version`, then run `pulumi up` again",
+                )
+            return CreateResult(id_=upload.id, outs=self._outputs(props, upload, uploader))
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
-        uploader = uploader_for(self.settings())
-        if not uploader.can_list:
-            return ReadResult(id_=id_, outs=public(props), inputs=_inputs(props))
-        upload = uploader.get(id_)
-        if upload is None:
-            # Versions cannot be deleted, so only a reset backend loses one; plan a new upload.
-            return ReadResult(id_="", outs={})
-        if upload.status == "failed":
-            print(
-                f"drift: upload {upload.id} of {upload.app_id}@{upload.version} failed processing after it "
-                "was accepted; the next `pulumi up` uploads it again",
-                file=sys.stderr,
-            )
-        outs = {
-            **public(props),
-            "status": upload.status,
-            "upload_errors": [issue.message for issue in upload.errors],
-        }
-        inputs = {**_inputs(props), "app_id": upload.app_id, "version": upload.version}
-        return ReadResult(id_=id_, outs=outs, inputs=inputs)
+        with contextlib.ExitStack() as scope:
+            uploader = scope.enter_context(uploader_for(self.settings()))
+            if not uploader.can_list:
+                return ReadResult(id_=id_, outs=public(props), inputs=_inputs(props))
+            upload = uploader.get(id_)
+            if upload is None:
+                # Versions cannot be deleted, so only a reset backend loses one; plan a new upload.
+                return ReadResult(id_="", outs={})
+            if upload.status == "failed":
+                print(
+                    f"drift: upload {upload.id} of {upload.app_id}@{upload.version} failed processing after it "
+                    "was accepted; the next `pulumi up` uploads it again",
+                    file=sys.stderr,
+                )
+            outs = {
+                **public(props),
+                "status": upload.status,
+                "upload_errors": [issue.message for issue in upload.errors],
+            }
+            inputs = {**_inputs(props), "app_id": upload.app_id, "version": upload.version}
+            return ReadResult(id_=id_, outs=outs, inputs=inputs)
 
     def delete(self, _id: str, props: dict[str, Any]) -> None:
         print(
