@@ -18,6 +18,7 @@ from pulumi.dynamic import ConfigureRequest
 from pulumi.dynamic.config import Config
 
 from pulumi_stripe_apps.errors import StripeAppsError
+from pulumi_stripe_apps.fingerprint import iter_bundle_files, write_bundle_tar
 from pulumi_stripe_apps.resources.app_version import AppVersionProvider
 from stripe_apps_emulator.testing import ControlClient, RunningEmulator
 from tests.support.apps import set_manifest, write_app
@@ -204,8 +205,6 @@ def test_cli_uploader_runs_stripe_apps_upload(tmp_path: Path, monkeypatch: pytes
 
 
 def test_bundle_tar_is_streamed_from_the_file_list(tmp_path: Path) -> None:
-    from pulumi_stripe_apps.fingerprint import iter_bundle_files, write_bundle_tar
-
     app_dir = write_app(tmp_path / "app")
     os.chmod(app_dir / "src" / "View.tsx", 0o755)
     buffer = io.BytesIO()
