@@ -24,7 +24,7 @@ STATE = Path(os.environ.get("STRIPE_APPS_STATE", ROOT / ".state"))
 EMULATOR_DATA = STATE / "emulator"
 EMULATOR_LOG = STATE / "emulator.log"
 EMULATOR_PID = STATE / "emulator.pid"
-STACK = "dev"
+STACK = os.environ.get("STRIPE_APPS_DEMO_STACK", "dev")
 START_TIMEOUT = 30.0
 
 

@@ -1,0 +1,166 @@
+"""Pure provider logic: settings, retry decisions, the field tables that drive diff."""
+
+from __future__ import annotations
+
+import random
+from typing import Any
+
+import pytest
+from pulumi.dynamic import ConfigureRequest
+from pulumi.dynamic.config import Config
+
+from pulumi_stripe_apps.fields import Policy
+from pulumi_stripe_apps.resources import app_installation, app_version
+from pulumi_stripe_apps.resources.app_installation import AppInstallationProvider
+from pulumi_stripe_apps.resources.app_version import AppVersionProvider
+from pulumi_stripe_apps.retry import INITIAL_DELAY, MAX_DELAY, backoff, should_retry
+from pulumi_stripe_apps.settings import load_settings
+
+
+def test_settings_prefer_stack_config_over_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("STRIPE_APPS_API_BASE", "http://from-env")
+    monkeypatch.setenv("STRIPE_APPS_LIVE_API_KEY", "sk_live_env")
+    config = {"stripe-apps:apiBase": "http://from-config/"}
+    settings = load_settings(config.get)
+    assert settings.api_base == "http://from-config"
+    assert settings.keys == {"live": "sk_live_env"}
+    assert "sk_live_env" not in repr(settings)
+
+
+@pytest.mark.parametrize(
+    ("mode", "key", "problem"),
+    [
+        ("live", None, "pulumi config set --secret stripe-apps:liveApiKey"),
+        ("live", "sk_test_abc", "needs a key starting with sk_live_ or rk_live_"),
+        ("test", "rk_live_abc", "needs a key starting with sk_test_ or rk_test_"),
+        ("sandbox", "pk_test_abc", "needs a key starting with sk_test_ or rk_test_"),
+        ("test", "rk_test_abc", None),
+        ("live", "sk_live_abc", None),
+    ],
+)
+def test_key_problems_name_the_fix_and_never_the_key(mode: Any, key: str | None, problem: str | None) -> None:
+    config = {f"stripe-apps:{mode}ApiKey": key} if key else {}
+    found = load_settings(config.get).key_problem(mode)
+    if problem is None:
+        assert found is None
+    else:
+        assert found is not None and problem in found
+        assert key is None or key not in found
+
+
+@pytest.mark.parametrize(
+    ("status", "headers", "retry"),
+    [
+        (None, None, True),
+        (500, {}, True),
+        (503, {}, True),
+        (409, {}, True),
+        (429, {}, False),
+        (429, {"stripe-should-retry": "true"}, True),
+        (500, {"stripe-should-retry": "false"}, False),
+        (400, {}, False),
+        (404, {}, False),
+    ],
+)
+def test_retry_decisions_follow_the_official_sdks(status: int | None, headers: Any, retry: bool) -> None:
+    assert should_retry(status, headers) is retry
+
+
+def test_backoff_grows_with_jitter_within_bounds() -> None:
+    rng = random.Random(7)
+    delays = [backoff(n, rng) for n in range(1, 10)]
+    assert all(INITIAL_DELAY <= delay <= MAX_DELAY for delay in delays)
+    assert delays[0] < delays[4]
+
+
+@pytest.mark.parametrize("field", [f for f in app_version.FIELDS if f.policy is Policy.REPLACE])
+def test_app_version_replaces_on_each_replace_field(field: Any) -> None:
+    olds = {f.name: "old" for f in app_version.FIELDS}
+    news = {**olds, field.name: "new"}
+    result = AppVersionProvider().diff("id", olds, news)
+    assert result.changes is True and result.replaces == [field.name]
+
+
+@pytest.mark.parametrize("field", [f for f in app_version.FIELDS if f.policy is not Policy.REPLACE])
+def test_app_version_ignores_other_fields(field: Any) -> None:
+    olds = {f.name: "old" for f in app_version.FIELDS}
+    news = {**olds, field.name: "new", "__provider": "changed"}
+    result = AppVersionProvider().diff("id", olds, news)
+    assert result.changes is False and result.replaces == []
+
+
+def install_state(**changes: Any) -> dict[str, Any]:
+    state = {
+        "app": "app_1",
+        "version": "1.0.0",
+        "mode": "live",
+        "distribution": "private",
+        "installed_version": "1.0.0",
+        "drift": [],
+        "allow_permission_changes": False,
+    }
+    return {**state, **changes}
+
+
+@pytest.mark.parametrize(
+    ("news", "replaces", "delete_first"),
+    [
+        (install_state(mode="test"), ["mode"], False),
+        (install_state(app="app_2"), ["app"], False),
+        (install_state(distribution="public"), ["distribution"], True),
+        (install_state(version="1.1.0"), [], False),
+    ],
+)
+def test_app_installation_diff(news: dict[str, Any], replaces: list[str], delete_first: bool) -> None:
+    result = AppInstallationProvider().diff("appinst_1", install_state(), news)
+    assert result.changes is True
+    assert result.replaces == replaces
+    assert result.delete_before_replace is delete_first
+
+
+def test_app_installation_no_change_and_drift() -> None:
+    provider = AppInstallationProvider()
+    assert provider.diff("appinst_1", install_state(), install_state(allow_permission_changes=True)).changes is False
+    drifted = provider.diff("appinst_1", install_state(drift=["status is install_failed"]), install_state())
+    assert drifted.changes is True and drifted.replaces == []
+
+
+def configured_install_provider(**keys: str) -> AppInstallationProvider:
+    provider = AppInstallationProvider()
+    provider.configure(ConfigureRequest(Config({f"stripe-apps:{k}ApiKey": v for k, v in keys.items()}, "p")))
+    return provider
+
+
+@pytest.mark.parametrize(
+    ("inputs", "prop", "text"),
+    [
+        ({"mode": "staging"}, "mode", "allowed values: test, sandbox, live"),
+        ({"distribution": "marketplace"}, "distribution", "allowed: private, public"),
+        ({"mode": "test", "distribution": "public"}, "distribution", "set distribution='private'"),
+        ({"mode": "sandbox", "sandbox_install_compatible": False}, "mode", "sandbox_install_compatible: true"),
+        ({"app": "com.example.billing"}, "app", "expected an app object id like app_"),
+    ],
+)
+def test_app_installation_check_failures(inputs: dict[str, Any], prop: str, text: str) -> None:
+    provider = configured_install_provider(test="sk_test_1", sandbox="sk_test_2", live="sk_live_3")
+    news = {"app": "app_1", "version": "1.0.0", "mode": "live", **inputs}
+    failures = provider.check({}, news).failures
+    assert any(failure.property == prop and text in failure.reason for failure in failures), failures
+
+
+def test_public_to_private_is_refused_with_the_reason() -> None:
+    provider = configured_install_provider(live="sk_live_3")
+    news = {"app": "app_1", "version": "1.0.0", "mode": "live", "distribution": "private"}
+    failures = provider.check({"distribution": "public"}, news).failures
+    assert [failure.property for failure in failures] == ["distribution"]
+    assert "delisting from the Marketplace needs Stripe support" in failures[0].reason
+
+
+def test_fields_tables_cover_every_output_attribute() -> None:
+    for module, resource in (
+        (app_version, app_version.AppVersion),
+        (app_installation, app_installation.AppInstallation),
+    ):
+        annotated = set(resource.__annotations__)
+        outputs = {field.name for field in module.FIELDS if field.output}
+        assert annotated <= outputs | {"app_id", "version", "fingerprint"}
