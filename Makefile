@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 WITH_ENV := . scripts/env.sh &&
 
-.PHONY: setup engine demo demo-down test lint schema
+.PHONY: setup engine demo demo-down test lint schema bench bench-ci
 setup: $(VENV)/.installed
 
 $(VENV)/.installed: pyproject.toml
@@ -32,3 +32,9 @@ lint: setup
 
 schema: setup
 	$(VENV)/bin/python scripts/generate_schema.py > schema.json
+
+bench: setup engine
+	$(WITH_ENV) python scripts/bench.py --size full
+
+bench-ci: setup engine
+	$(WITH_ENV) python scripts/bench.py --size ci
