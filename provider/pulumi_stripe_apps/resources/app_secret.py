@@ -102,39 +102,39 @@ class AppSecretProvider(ResourceProvider):
         return CreateResult(id_=secret.id, outs=_outputs(props, secret))
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
-        client = client_for(self.settings(), props["mode"])
-        try:
-            with stripe_errors("reading", _subject(props, id_)):
-                secret = client.v1.apps.secrets.find(
-                    params={"name": props["name"], "scope": _scope(props), "expand": ["payload"]}
-                )
-        except StripeAppsError as error:
-            if is_missing(error):
-                print(f"drift: {_subject(props, id_)} is gone (deleted or expired)", file=sys.stderr)
-                return ReadResult(id_="", outs={})
-            raise
-        # A key that may not expand the payload shows none; then the payload cannot be judged.
-        live = {
-            **{name: props.get(name) for name in INPUTS},
-            "payload": props.get("payload") if secret.payload is None else secret.payload,
-            "expires_at": secret.expires_at,
-        }
-        for name in ("payload", "expires_at"):
-            if live[name] != props.get(name):
-                print(f"drift: {_subject(props, secret.id)}: {name} was changed outside this stack", file=sys.stderr)
-        return ReadResult(id_=secret.id, outs=_outputs(live, secret), inputs=live)
+        with client_for(self.settings(), props["mode"]) as client:
+            try:
+                with stripe_errors("reading", _subject(props, id_)):
+                    secret = client.v1.apps.secrets.find(
+                        params={"name": props["name"], "scope": _scope(props), "expand": ["payload"]}
+                    )
+            except StripeAppsError as error:
+                if is_missing(error):
+                    print(f"drift: {_subject(props, id_)} is gone (deleted or expired)", file=sys.stderr)
+                    return ReadResult(id_="", outs={})
+                raise
+            # A key that may not expand the payload shows none; then the payload cannot be judged.
+            live = {
+                **{name: props.get(name) for name in INPUTS},
+                "payload": props.get("payload") if secret.payload is None else secret.payload,
+                "expires_at": secret.expires_at,
+            }
+            for name in ("payload", "expires_at"):
+                if live[name] != props.get(name):
+                    print(f"drift: {_subject(props, secret.id)}: {name} changed outside this stack", file=sys.stderr)
+            return ReadResult(id_=secret.id, outs=_outputs(live, secret), inputs=live)
 
     def update(self, _id: str, _olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         return UpdateResult(outs=_outputs(news, self._set(news, "updating")))
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
-        client = client_for(self.settings(), props["mode"])
-        try:
-            with stripe_errors("deleting", _subject(props, id_)):
-                client.v1.apps.secrets.delete_where(params={"name": props["name"], "scope": _scope(props)})
-        except StripeAppsError as error:
-            if not is_missing(error):
-                raise
+        with client_for(self.settings(), props["mode"]) as client:
+            try:
+                with stripe_errors("deleting", _subject(props, id_)):
+                    client.v1.apps.secrets.delete_where(params={"name": props["name"], "scope": _scope(props)})
+            except StripeAppsError as error:
+                if not is_missing(error):
+                    raise
 
     # -- helpers --------------------------------------------------------------------------------------
 
@@ -149,7 +149,6 @@ class AppSecretProvider(ResourceProvider):
     def _set(self, props: dict[str, Any], action: str) -> stripe.apps.Secret:
         """Stripe's set is create-or-replace, so running it again after a failure converges."""
         mode: Mode = props["mode"]
-        client = client_for(self.settings(), mode)
         params: stripe.params.apps.SecretCreateParams = {
             "name": props["name"],
             "payload": props["payload"],
@@ -157,7 +156,7 @@ class AppSecretProvider(ResourceProvider):
         }
         if props.get("expires_at") is not None:
             params["expires_at"] = int(props["expires_at"])
-        with stripe_errors(action, _subject(props), _limit_fix):
+        with client_for(self.settings(), mode) as client, stripe_errors(action, _subject(props), _limit_fix):
             return client.v1.apps.secrets.create(params=params)
 
 
