@@ -31,7 +31,13 @@ def until_success(operation: Callable[[], object], attempts: int) -> tuple[int, 
 
 @pytest.mark.parametrize("seed", range(1, SIZE.fault_seeds + 1))
 def test_faulted_up_converges_without_duplicates_or_orphans(
-    seed: int, engine: EngineSandbox, emulator: RunningEmulator, control: ControlClient, tmp_path: Path, record: Record
+    seed: int,
+    *,
+    engine: EngineSandbox,
+    emulator: RunningEmulator,
+    control: ControlClient,
+    tmp_path: Path,
+    record: Record,
 ) -> None:
     apps = write_apps(tmp_path / "apps", SIZE.fault_apps)
     stack = engine.inline_stack(program(apps), config=config(emulator))
