@@ -15,8 +15,10 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route as StarletteRoute
+from starlette.routing import request_response
 from starlette.types import Receive, Scope, Send
 
+from . import dashboard
 from .errors import (
     ApiError,
     InvalidRequestError,
@@ -89,6 +91,7 @@ class Pipeline:
     def __init__(self, backend: Backend) -> None:
         self.backend = backend
         self.router = Router(all_routes())
+        self.dashboard = dashboard.Dashboard(backend)
 
     async def handle(self, request: Request) -> Response:
         request_id = random_id("req_", 14)
@@ -105,6 +108,17 @@ class Pipeline:
             "status": None,
         }
         drop = False
+        if dashboard.serves(path):
+            # The Dashboard page speaks HTML and HTML forms, not JSON: it answers on its own.
+            try:
+                page = await self.dashboard.handle(request)
+            except Exception:
+                log.exception("unhandled error in %s %s", method, path)
+                page = Response("The Dashboard page failed; see the emulator's log.", status_code=500)
+            entry["status"] = page.status_code
+            self.backend.request_log.append(entry)
+            page.headers["Request-Id"] = request_id
+            return page
         try:
             if path.startswith("/_emulator/") or path == "/openapi.json":
                 outcome = await self._control(request, request_id)
@@ -247,6 +261,9 @@ def create_app(backend: Backend | None = None) -> Starlette:
     """The ASGI app; every path goes through the one pipeline."""
     pipeline = Pipeline(backend or Backend())
     app = Starlette(routes=[StarletteRoute("/{path:path}", pipeline.handle, methods=METHODS)])
+    # `{path:path}` cannot match a path holding a newline (`%0A` in an id); those reach the pipeline too,
+    # so they get a Stripe error with a Request-Id instead of Starlette's plain-text 404.
+    app.router.default = request_response(pipeline.handle)
     app.state.backend = pipeline.backend
     return app
 

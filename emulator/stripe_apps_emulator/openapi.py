@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 from typing import Any
 
+from . import dashboard
 from .params import RANGE_KEYS, P
 from .routes import Route, all_routes
 
@@ -247,10 +249,53 @@ def _operation(route: Route) -> dict[str, Any]:
     return operation
 
 
+def _html_operations() -> dict[str, dict[str, Any]]:
+    """The Dashboard page and its form endpoints: HTML in, HTML or a redirect back out."""
+    html = {"text/html": {"schema": STR}}
+    page_params = [
+        {"name": name, "in": "query", "required": False, "schema": {"type": "string", "maxLength": 5000}}
+        for name in ("account", "mode", "notice", "error")
+    ]
+    paths: dict[str, dict[str, Any]] = {
+        dashboard.PAGE: {
+            "get": {
+                "operationId": "get_emulator_dashboard",
+                "summary": "Dashboard page (HTML): apps, Version History, installs, Marketplace review, events.",
+                "tags": ["control plane"],
+                "security": [],
+                "parameters": page_params,
+                "responses": {"200": {"description": "The page.", "content": html}},
+            }
+        }
+    }
+    for action in dashboard.ACTIONS:
+        pattern = dashboard.FORMS + action.pattern
+        fields = (*action.fields, *dashboard.VIEW_FIELDS)
+        form = {"type": "object", "properties": {name: {"type": "string", "maxLength": 5000} for name in fields}}
+        names = [name.strip("{}") for name in pattern.split("/") if name.startswith("{")]
+        slug = re.sub(r"[^a-zA-Z0-9]+", "_", pattern.replace("{", "").replace("}", "")).strip("_")
+        paths[pattern] = {
+            "post": {
+                "operationId": f"post_{slug}",
+                "summary": action.summary,
+                "tags": ["control plane"],
+                "security": [],
+                "parameters": [
+                    {"name": name, "in": "path", "required": True, "schema": {"type": "string", "maxLength": 5000}}
+                    for name in names
+                ],
+                "requestBody": {"content": {"application/x-www-form-urlencoded": {"schema": form}}},
+                "responses": {"303": {"description": "Back to the page, with a notice or an error."}},
+            }
+        }
+    return paths
+
+
 def build() -> dict[str, Any]:
     paths: dict[str, dict[str, Any]] = {}
     for route in all_routes():
         paths.setdefault(route.pattern, {})[route.method.lower()] = _operation(route)
+    paths.update(_html_operations())
     return {
         "openapi": "3.0.3",
         "info": {

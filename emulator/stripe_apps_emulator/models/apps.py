@@ -185,6 +185,10 @@ class Apps:
         uploads = [u for u in self._backend.store.all("upload") if u["app"] == app]
         return sorted((self._settle_upload(u) for u in uploads), key=lambda u: int(u["_seq"]))
 
+    def version_history(self, app: str) -> list[dict[str, Any]]:
+        """The app's uploads as the Dashboard's Version History lists them: settled, newest first."""
+        return list(reversed(self._uploads_of(app)))
+
     def newest_completed(self, app: str) -> dict[str, Any] | None:
         completed = [u for u in self._uploads_of(app) if u["status"] == "completed"]
         return completed[-1] if completed else None
