@@ -73,7 +73,7 @@ class AppVersionProvider(ResourceProvider):
 
     # -- lifecycle ------------------------------------------------------------------------------------
 
-    def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+    def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         failures: list[CheckFailure] = []
         app_dir_value = news.get("app_dir")
         if not isinstance(app_dir_value, str) or not app_dir_value:
@@ -103,8 +103,8 @@ class AppVersionProvider(ResourceProvider):
             return CheckResult(news, failures)
         manifest = report.manifest
         digest = fingerprint(app_dir, bundle_dir=bundle_dir, ignore=ignore).digest
-        olds_same_version = _olds.get("app_id") == manifest.id and _olds.get("version") == manifest.version
-        if olds_same_version and _olds.get("fingerprint") not in (None, digest):
+        olds_same_version = olds.get("app_id") == manifest.id and olds.get("version") == manifest.version
+        if olds_same_version and olds.get("fingerprint") not in (None, digest):
             failures.append(
                 CheckFailure(
                     "version",
