@@ -112,4 +112,13 @@ def error_from_response(action: str, subject: str, response: httpx.Response) -> 
         param=error.get("param"),
         request_id=response.headers.get("request-id"),
         http_status=response.status_code,
+        fix=KEY_FIXES.get(response.status_code),
     )
+
+
+# Every StripeHttp call (uploads, Version History, the app object) uses the test-mode key.
+KEY_FIXES = {
+    401: "the API key was refused (revoked or wrong account): set a valid key with "
+    "`pulumi config set --secret stripe-apps:testApiKey`",
+    403: "the key in stripe-apps:testApiKey may not do this: use a secret key (sk_test_...) for uploads",
+}
