@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 WITH_ENV := . scripts/env.sh &&
 
-.PHONY: setup engine demo demo-down test lint schema bench bench-ci
+.PHONY: setup engine demo demo-down test lint schema reliability bench bench-ci
 setup: $(VENV)/.installed
 
 $(VENV)/.installed: pyproject.toml
@@ -38,3 +38,6 @@ bench: setup engine
 
 bench-ci: setup engine
 	$(WITH_ENV) python scripts/bench.py --size ci
+
+reliability: setup engine
+	$(WITH_ENV) python scripts/reliability.py

@@ -53,14 +53,18 @@ def record(request: pytest.FixtureRequest) -> Record:
     """Keeps one figure row: printed at the end of the run, appended to $STRIPE_APPS_RELIABILITY_REPORT if set."""
 
     def write(kind: str, **figures: Any) -> None:
-        row = {"kind": kind, "size": SIZE.name, "test": request.node.nodeid, **figures}
-        _FIGURES.append(row)
-        target = os.environ.get("STRIPE_APPS_RELIABILITY_REPORT")
-        if target:
-            with Path(target).open("a", encoding="utf-8") as report:
-                report.write(json.dumps(row, sort_keys=True) + "\n")
+        record_row(kind, test=request.node.nodeid, **figures)
 
     return write
+
+
+def record_row(kind: str, **figures: Any) -> None:
+    row = {"kind": kind, "size": SIZE.name, **figures}
+    _FIGURES.append(row)
+    target = os.environ.get("STRIPE_APPS_RELIABILITY_REPORT")
+    if target:
+        with Path(target).open("a", encoding="utf-8") as report:
+            report.write(json.dumps(row, sort_keys=True) + "\n")
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -41,7 +41,7 @@ class Size:
 SIZES = {
     "ci": Size("ci", fault_seeds=3, fault_apps=2, fault_rate=0.2, attempts=6, crash_points=2,
                fuzz_engine_examples=15, fuzz_check_examples=300, limit_apps=10),
-    "full": Size("full", fault_seeds=12, fault_apps=3, fault_rate=0.25, attempts=6, crash_points=8,
+    "full": Size("full", fault_seeds=10, fault_apps=3, fault_rate=0.25, attempts=6, crash_points=8,
                  fuzz_engine_examples=200, fuzz_check_examples=3000, limit_apps=10),
 }  # fmt: skip
 
@@ -118,8 +118,8 @@ def live_installs(control: ControlClient) -> list[dict[str, Any]]:
     return [install for install in objects(control, "install") if install["status"] != "uninstalling"]
 
 
-def resources(deployment: dict[str, Any], type_: str) -> list[dict[str, Any]]:
-    return [res for res in deployment.get("resources") or [] if res.get("type") == type_]
+def resources(deployment: Mapping[str, Any] | None, type_: str) -> list[dict[str, Any]]:
+    return [res for res in (deployment or {}).get("resources") or [] if res.get("type") == type_]
 
 
 @dataclass(frozen=True)
@@ -139,7 +139,9 @@ class Audit:
         return self.orphan_uploads + self.orphan_installs
 
 
-def audit(control: ControlClient, deployment: dict[str, Any], *, retained_uploads: Iterable[str] = ()) -> Audit:
+def audit(
+    control: ControlClient, deployment: Mapping[str, Any] | None, *, retained_uploads: Iterable[str] = ()
+) -> Audit:
     """Duplicates and orphans on the emulator against a stack's state.
 
     A duplicate is a second upload of one app version or a second install of one app on one account and

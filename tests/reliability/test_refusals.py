@@ -72,27 +72,22 @@ def test_key_without_install_write_names_the_permission(
     engine: EngineSandbox, emulator: RunningEmulator, tmp_path: Path
 ) -> None:
     app_dir = write_app(tmp_path / "billing")
-    uploader = engine.inline_stack(
-        lambda: AppVersion("billing", app_dir=str(app_dir)) and None, project="uploads", config=config(emulator)
-    )
-    app = uploader.up().outputs.get("app")
-    uploaded = app.value if app else None
-    values = config(emulator)
-    values["stripe-apps:testApiKey"] = auto.ConfigValue(emulator.keys["default"]["restricted_test_no_write"], True)
-    installs = engine.inline_stack(
-        lambda: AppInstallation("billing-install", app=_only_app(emulator), version="1.0.0", mode="test") and None,
-        config=values,
-    )
-    text = failure(installs, lambda s: s.up())
-    assert uploaded is None  # the upload stack exports nothing; the app id comes from the emulator
-    assert "HTTP 403" in text
-    assert "give the key the `app_install_write` permission" in text
 
+    def upload() -> None:
+        AppVersion("billing", app_dir=str(app_dir))
 
-def _only_app(emulator: RunningEmulator) -> str:
+    engine.inline_stack(upload, project="uploads", config=config(emulator)).up()
     apps = emulator.backend.store.all("app")
     assert len(apps) == 1
-    return str(apps[0]["id"])
+
+    def install() -> None:
+        AppInstallation("billing-install", app=str(apps[0]["id"]), version="1.0.0", mode="test")
+
+    values = config(emulator)
+    values["stripe-apps:testApiKey"] = auto.ConfigValue(emulator.keys["default"]["restricted_test_no_write"], True)
+    text = failure(engine.inline_stack(install, config=values), lambda s: s.up())
+    assert "HTTP 403" in text
+    assert "give the key the `app_install_write` permission" in text
 
 
 def test_unknown_app_says_what_to_do(engine: EngineSandbox, emulator: RunningEmulator, tmp_path: Path) -> None:
