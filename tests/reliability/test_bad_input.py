@@ -149,7 +149,7 @@ class _Configure:
 def _problems(text: str) -> tuple[list[tuple[str, str]], list[str]]:
     """(property, reason) of each CheckFailure the engine printed, and any other error line."""
     found, others = [], []
-    for line in text.splitlines():
+    for line in text.split("\n"):  # the engine's lines; not splitlines(), which also breaks at U+0085 in a value
         _, marker, message = line.partition("error: ")
         if not marker:
             continue
