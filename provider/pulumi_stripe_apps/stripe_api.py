@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import atexit
 import contextlib
+import threading
 from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
@@ -15,19 +17,44 @@ from pulumi_stripe_apps.settings import Mode, Settings
 T = TypeVar("T")
 
 
+class _ClientPool:
+    """One SDK client per (API base, key) for the provider process's lifetime.
+
+    Building a client costs a TLS context and a new connection; a refresh of a hundred installs
+    would pay that on every call. The engine serves up to four calls at once, so access is locked;
+    httpx clients themselves are safe to share between threads. Clients close at exit.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._clients: dict[tuple[str, str], tuple[stripe.StripeClient, stripe.HTTPXClient]] = {}
+        atexit.register(self.close)
+
+    def get(self, api_base: str, key: str) -> stripe.StripeClient:
+        with self._lock:
+            found = self._clients.get((api_base, key))
+            if found is None:
+                http_client = stripe.HTTPXClient(allow_sync_methods=True, timeout=80)
+                client = stripe.StripeClient(
+                    key, base_addresses={"api": api_base}, max_network_retries=MAX_RETRIES, http_client=http_client
+                )
+                found = self._clients[(api_base, key)] = (client, http_client)
+            return found[0]
+
+    def close(self) -> None:
+        with self._lock:
+            for _, http_client in self._clients.values():
+                http_client.close()  # type: ignore[no-untyped-call]
+            self._clients.clear()
+
+
+CLIENTS = _ClientPool()
+
+
 @contextlib.contextmanager
 def client_for(settings: Settings, mode: Mode) -> Iterator[stripe.StripeClient]:
-    """An SDK client for one mode's key; its connections close when the block ends."""
-    http_client = stripe.HTTPXClient(allow_sync_methods=True, timeout=80)
-    try:
-        yield stripe.StripeClient(
-            settings.key_for(mode),
-            base_addresses={"api": settings.api_base},
-            max_network_retries=MAX_RETRIES,
-            http_client=http_client,
-        )
-    finally:
-        http_client.close()  # type: ignore[no-untyped-call]
+    """The SDK client for one mode's key, shared by every call of this provider process."""
+    yield CLIENTS.get(settings.api_base, settings.key_for(mode))
 
 
 @contextlib.contextmanager
