@@ -6,13 +6,14 @@ import atexit
 import contextlib
 import threading
 from collections.abc import Callable, Iterator
-from typing import Any, TypeVar
-
-import stripe
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from pulumi_stripe_apps.errors import StripeAppsError
 from pulumi_stripe_apps.retry import MAX_RETRIES
 from pulumi_stripe_apps.settings import Mode, Settings
+
+if TYPE_CHECKING:
+    import stripe
 
 T = TypeVar("T")
 
@@ -31,6 +32,8 @@ class _ClientPool:
         atexit.register(self.close)
 
     def get(self, api_base: str, key: str) -> stripe.StripeClient:
+        import stripe  # noqa: PLC0415 - the SDK loads only when a call is made; preview needs none
+
         with self._lock:
             found = self._clients.get((api_base, key))
             if found is None:
@@ -62,6 +65,8 @@ def stripe_errors(
     action: str, subject: str, fix: Callable[[stripe.StripeError], str | None] | None = None
 ) -> Iterator[None]:
     """Turns SDK exceptions into StripeAppsError naming the object, code, param and Request-Id."""
+    import stripe  # noqa: PLC0415 - loaded with the client, see _ClientPool.get
+
     try:
         yield
     except stripe.StripeError as error:
@@ -90,6 +95,8 @@ def _message(error: stripe.StripeError) -> str:
 
 
 def default_fix(error: stripe.StripeError) -> str | None:
+    import stripe  # noqa: PLC0415 - loaded with the client, see _ClientPool.get
+
     if isinstance(error, stripe.AuthenticationError):
         return "the API key was refused (revoked or wrong account): set a valid key in stack config"
     if isinstance(error, stripe.PermissionError):

@@ -14,15 +14,26 @@ import subprocess
 import tempfile
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from pulumi_stripe_apps.errors import StripeAppsError
-from pulumi_stripe_apps.http import StripeHttp
 from pulumi_stripe_apps.settings import Settings
 
+if TYPE_CHECKING:
+    from pulumi_stripe_apps.http import StripeHttp
+
 UPLOADS_PATH = "/v1/apps/uploads"
+
+
+def open_http(settings: Settings) -> StripeHttp:
+    """A client for the test-mode key; the HTTP machinery loads only when a call is made (preview needs none)."""
+    from pulumi_stripe_apps.http import StripeHttp  # noqa: PLC0415 - see docstring
+
+    return StripeHttp(settings.api_base, settings.key_for("test"))
+
+
 PAGE = "100"
 
 
@@ -74,7 +85,7 @@ class ApiUploader:
     can_list = True
 
     def __init__(self, settings: Settings, http: StripeHttp | None = None) -> None:
-        self._http = http or StripeHttp(settings.api_base, settings.key_for("test"))
+        self._http = http or open_http(settings)
 
     def close(self) -> None:
         self._http.close()

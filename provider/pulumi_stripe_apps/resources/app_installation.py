@@ -15,10 +15,9 @@ from __future__ import annotations
 
 import contextlib
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pulumi
-import stripe
 from pulumi.dynamic import (
     CheckFailure,
     CheckResult,
@@ -33,11 +32,13 @@ from pulumi.dynamic import (
 
 from pulumi_stripe_apps.errors import StripeAppsError
 from pulumi_stripe_apps.fields import Field, Policy, is_unknown, public
-from pulumi_stripe_apps.http import StripeHttp
 from pulumi_stripe_apps.poll import wait_until
 from pulumi_stripe_apps.settings import MODES, Mode, Settings, load_settings
 from pulumi_stripe_apps.stripe_api import client_for, is_missing, stripe_errors
-from pulumi_stripe_apps.uploads import Upload, Uploader, uploader_for
+from pulumi_stripe_apps.uploads import Upload, Uploader, open_http, uploader_for
+
+if TYPE_CHECKING:
+    import stripe
 
 DISTRIBUTIONS = ("private", "public")
 CHANNELS: dict[Mode, str] = {"test": "private_test", "sandbox": "private_test", "live": "private_live"}
@@ -317,7 +318,7 @@ class AppInstallationProvider(ResourceProvider):
         return final
 
     def _publish(self, settings: Settings, props: dict[str, Any]) -> CreateResult:
-        http = StripeHttp(settings.api_base, settings.key_for("test"))
+        http = open_http(settings)
         subject = f"Marketplace listing of {props['app']}"
         try:
             app = http.post(f"/v1/apps/apps/{props['app']}/submit_for_review", action="submitting", subject=subject)
@@ -335,7 +336,7 @@ class AppInstallationProvider(ResourceProvider):
         return CreateResult(id_=MARKETPLACE_PREFIX + props["app"], outs=outs)
 
     def _app(self, settings: Settings, app: str) -> dict[str, Any]:
-        http = StripeHttp(settings.api_base, settings.key_for("test"))
+        http = open_http(settings)
         try:
             found: dict[str, Any] = http.get(f"/v1/apps/apps/{app}", action="reading", subject=f"app {app}")
             return found

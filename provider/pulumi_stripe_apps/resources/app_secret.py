@@ -12,10 +12,9 @@ from __future__ import annotations
 
 import sys
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pulumi
-import stripe
 from pulumi.dynamic import (
     CheckFailure,
     CheckResult,
@@ -33,6 +32,9 @@ from pulumi_stripe_apps.errors import StripeAppsError
 from pulumi_stripe_apps.fields import Field, Policy, changed_fields
 from pulumi_stripe_apps.settings import MODES, Mode, Settings, load_settings
 from pulumi_stripe_apps.stripe_api import client_for, is_missing, stripe_errors
+
+if TYPE_CHECKING:
+    import stripe
 
 # Values known only at apply time reach check and diff as `Unknown` (or this string, from older SDKs).
 UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
