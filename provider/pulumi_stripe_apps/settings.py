@@ -64,12 +64,20 @@ class Settings:
             )
         prefixes = KEY_PREFIXES[mode]
         if not key.startswith(prefixes):
-            shown = key.split("_", 2)[0] + "_" + key.split("_", 2)[1] if key.count("_") >= 2 else "unknown"
             return (
-                f"the key in {config_key} is a {shown}_... key, but {mode} mode needs a key starting with "
+                f"the key in {config_key} is {_kind(key)}, but {mode} mode needs a key starting with "
                 f"{' or '.join(prefixes)}"
             )
         return None
+
+
+KNOWN_KINDS = tuple(f"{kind}_{mode}_" for kind in ("sk", "rk", "pk") for mode in ("test", "live"))
+
+
+def _kind(key: str) -> str:
+    """Names the kind of a key by its public prefix only; nothing else of a key ever reaches a message."""
+    known = next((prefix for prefix in KNOWN_KINDS if key.startswith(prefix)), None)
+    return f"a {known}... key" if known else "not a Stripe secret key (sk_ or rk_)"
 
 
 class MissingKeyError(Exception):

@@ -33,7 +33,8 @@ def test_settings_prefer_stack_config_over_environment(monkeypatch: pytest.Monke
         ("live", None, "pulumi config set --secret stripe-apps:liveApiKey"),
         ("live", "sk_test_abc", "needs a key starting with sk_live_ or rk_live_"),
         ("test", "rk_live_abc", "needs a key starting with sk_test_ or rk_test_"),
-        ("sandbox", "pk_test_abc", "needs a key starting with sk_test_ or rk_test_"),
+        ("sandbox", "pk_test_abc", "is a pk_test_... key"),
+        ("live", "a_LONGSECRETPART_b", "not a Stripe secret key"),
         ("test", "rk_test_abc", None),
         ("live", "sk_live_abc", None),
     ],
@@ -46,6 +47,7 @@ def test_key_problems_name_the_fix_and_never_the_key(mode: Any, key: str | None,
     else:
         assert found is not None and problem in found
         assert key is None or key not in found
+        assert "LONGSECRETPART" not in found
 
 
 @pytest.mark.parametrize(
