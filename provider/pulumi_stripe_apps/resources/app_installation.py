@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import contextlib
 import sys
+import threading
+import time
 from typing import TYPE_CHECKING, Any
 
 import pulumi
@@ -202,7 +204,7 @@ class AppInstallationProvider(ResourceProvider):
                 print(f"drift: install {id_} is being uninstalled outside this stack", file=sys.stderr)
                 return ReadResult(id_="", outs={})
             uploader = scope.enter_context(uploader_for(settings))
-            history = uploader.history(props["app"]) if uploader.can_list else []
+            history = REFRESH_HISTORY.get(settings.api_base, props["app"], uploader) if uploader.can_list else []
             installed_version, drift = _observe(install, props, history)
             for line in drift:
                 print(f"drift: {_subject(props, id_)}: {line}", file=sys.stderr)
@@ -365,6 +367,37 @@ def _subject(props: dict[str, Any], id_: str | None = None) -> str:
 
 def _inputs(props: dict[str, Any]) -> dict[str, Any]:
     return {name: props.get(name) for name in INPUTS}
+
+
+class _RefreshHistory:
+    """Version History shared by the reads of one refresh: every install of an app asks for the same list.
+
+    Only `read` (drift reporting) uses it. Installs and upgrades always read Version History afresh, so
+    the version rule never rests on a cached list. The cache lives in the provider process, which lasts
+    one Pulumi command; entries also expire after a few seconds.
+    """
+
+    TTL = 5.0
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._app_locks: dict[tuple[str, str], threading.Lock] = {}
+        self._entries: dict[tuple[str, str], tuple[float, list[Upload]]] = {}
+
+    def get(self, api_base: str, app: str, uploader: Uploader) -> list[Upload]:
+        key = (api_base, app)
+        with self._lock:
+            app_lock = self._app_locks.setdefault(key, threading.Lock())
+        with app_lock:  # concurrent reads of one app wait for one request instead of each making one
+            cached = self._entries.get(key)
+            if cached is not None and time.monotonic() - cached[0] < self.TTL:
+                return cached[1]
+            history = uploader.history(app)
+            self._entries[key] = (time.monotonic(), history)
+            return history
+
+
+REFRESH_HISTORY = _RefreshHistory()
 
 
 def _newest_completed(history: list[Upload]) -> Upload | None:
