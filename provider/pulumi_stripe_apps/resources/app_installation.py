@@ -23,19 +23,18 @@ import pulumi
 from pulumi.dynamic import (
     CheckFailure,
     CheckResult,
-    ConfigureRequest,
     CreateResult,
     DiffResult,
     ReadResult,
     Resource,
-    ResourceProvider,
     UpdateResult,
 )
 
 from pulumi_stripe_apps.errors import StripeAppsError
 from pulumi_stripe_apps.fields import Field, Policy, is_unknown, public
 from pulumi_stripe_apps.poll import wait_until
-from pulumi_stripe_apps.settings import MODES, Mode, Settings, load_settings
+from pulumi_stripe_apps.resources.base import ConfiguredProvider
+from pulumi_stripe_apps.settings import MODES, Mode, Settings
 from pulumi_stripe_apps.stripe_api import client_for, is_missing, stripe_errors
 from pulumi_stripe_apps.uploads import Upload, Uploader, open_http, uploader_for
 
@@ -67,21 +66,8 @@ OUTPUTS = [field.name for field in FIELDS]
 INPUTS = [field.name for field in FIELDS if field.policy is not Policy.COMPUTED]
 
 
-class AppInstallationProvider(ResourceProvider):
-    """Holds no state: settings come from `configure()` in the provider process and are never pickled."""
-
-    def __getstate__(self) -> dict[str, Any]:
-        return {}
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        pass
-
-    def configure(self, req: ConfigureRequest) -> None:
-        self._settings = load_settings(req.config.get)
-
-    def settings(self) -> Settings:
-        found: Settings | None = getattr(self, "_settings", None)
-        return found if found is not None else load_settings(lambda _key: None)
+class AppInstallationProvider(ConfiguredProvider):
+    """Installs, upgrades and uninstalls through the Install API; see the module docstring."""
 
     # -- lifecycle ------------------------------------------------------------------------------------
 

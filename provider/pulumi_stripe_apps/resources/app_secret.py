@@ -18,19 +18,18 @@ import pulumi
 from pulumi.dynamic import (
     CheckFailure,
     CheckResult,
-    ConfigureRequest,
     CreateResult,
     DiffResult,
     ReadResult,
     Resource,
-    ResourceProvider,
     UpdateResult,
 )
 from pulumi.output import Unknown
 
 from pulumi_stripe_apps.errors import StripeAppsError
 from pulumi_stripe_apps.fields import Field, Policy, changed_fields
-from pulumi_stripe_apps.settings import MODES, Mode, Settings, load_settings
+from pulumi_stripe_apps.resources.base import ConfiguredProvider
+from pulumi_stripe_apps.settings import MODES, Mode
 from pulumi_stripe_apps.stripe_api import client_for, is_missing, stripe_errors
 
 if TYPE_CHECKING:
@@ -59,21 +58,8 @@ OUTPUTS = [field.name for field in FIELDS]
 INPUTS = [field.name for field in FIELDS if field.policy is not Policy.COMPUTED]
 
 
-class AppSecretProvider(ResourceProvider):
-    """Holds no state: settings come from `configure()` in the provider process and are never pickled."""
-
-    def __getstate__(self) -> dict[str, Any]:
-        return {}
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        pass
-
-    def configure(self, req: ConfigureRequest) -> None:
-        self._settings = load_settings(req.config.get)
-
-    def settings(self) -> Settings:
-        found: Settings | None = getattr(self, "_settings", None)
-        return found if found is not None else load_settings(lambda _key: None)
+class AppSecretProvider(ConfiguredProvider):
+    """Sets, reads and deletes Secret Store entries; see the module docstring."""
 
     # -- lifecycle ------------------------------------------------------------------------------------
 

@@ -20,12 +20,10 @@ import pulumi
 from pulumi.dynamic import (
     CheckFailure,
     CheckResult,
-    ConfigureRequest,
     CreateResult,
     DiffResult,
     ReadResult,
     Resource,
-    ResourceProvider,
 )
 
 from pulumi_stripe_apps.errors import StripeAppsError
@@ -33,7 +31,7 @@ from pulumi_stripe_apps.fields import Field, Policy, changed_fields, public
 from pulumi_stripe_apps.fingerprint import fingerprint, iter_bundle_files
 from pulumi_stripe_apps.manifest import load_manifest
 from pulumi_stripe_apps.poll import wait_until
-from pulumi_stripe_apps.settings import Settings, load_settings
+from pulumi_stripe_apps.resources.base import ConfiguredProvider
 from pulumi_stripe_apps.uploads import Upload, Uploader, uploader_for
 
 FIELDS: tuple[Field, ...] = (
@@ -55,21 +53,8 @@ FIELDS: tuple[Field, ...] = (
 OUTPUTS = [field.name for field in FIELDS]
 
 
-class AppVersionProvider(ResourceProvider):
-    """Holds no state: settings come from `configure()` in the provider process and are never pickled."""
-
-    def __getstate__(self) -> dict[str, Any]:
-        return {}
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        pass
-
-    def configure(self, req: ConfigureRequest) -> None:
-        self._settings = load_settings(req.config.get)
-
-    def settings(self) -> Settings:
-        found: Settings | None = getattr(self, "_settings", None)
-        return found if found is not None else load_settings(lambda _key: None)
+class AppVersionProvider(ConfiguredProvider):
+    """Uploads versions and watches their processing; see the module docstring."""
 
     # -- lifecycle ------------------------------------------------------------------------------------
 
