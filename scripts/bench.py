@@ -655,29 +655,30 @@ def table(rows: list[Row]) -> list[str]:
 # Why a target is missed and what would close it, by row; written from the last full run's figures.
 # `python scripts/bench.py --render .state/bench/results-full.json` rewrites BENCHMARKS.md with them.
 NOTES: dict[str, str] = {
+    "overhead: preview": (
+        "within the run-to-run spread of this shared machine (about 0.1 between full runs), but above the target "
+        "in this run. The gap is ours: AppVersion's check validates each manifest and fingerprints each app, both "
+        "processes import the manifest models (pydantic), and each install carries 15 properties against one. "
+        "What would close it: loading the manifest models only in the provider process (the program never "
+        "validates), and fewer stored properties per install."
+    ),
     "overhead: preview --refresh": (
-        "a refresh reads every resource from the API: 2 requests per install (the minimum, see section 2) and 1 "
-        "per version, 210 in all, where the floor's read makes none. The CPU columns of section 1 place the gap: "
-        "the emulator serves the 210 requests with little CPU, while the engine and provider processes spend "
-        "clearly more than the floor's. A profile of one install read (50 reads in one process against a local "
-        "emulator, measured separately) shows about 10 ms per read, spent in the two HTTP clients built for it "
-        "(the stripe SDK's `HTTPXClient` builds a TLS context from its CA bundle for every client: ~2.6 ms), two "
-        "new connections, the SDK's request machinery and parsing; the engine also diffs 15 properties per "
-        "install against 1 per `Noop`. What would close it: (1) one SDK client and one `StripeHttp` per provider "
-        "process and mode, built in `configure()` and kept alive across calls, instead of two clients and two "
-        "connections per call; this reverses the rule that every call closes its connections (commit 9999ab8), "
-        "so it needs that change's author; (2) fewer requests: Version History belongs to the app, so the 100 "
-        "installs of 10 apps could share 10 history reads within one refresh instead of 100 (210 -> 120 "
-        "requests), with care never to hide an upload made during the refresh. Neither is small, so both are "
-        "left open."
+        "a refresh reads every resource from the API where the floor's read makes none: one GET per install and "
+        "one Version History read per app (shared by the installs of one refresh), 110 requests in all. The CPU "
+        "columns of section 1 place the gap in the engine and provider processes, not the emulator: each read "
+        "goes through the official SDK's request pipeline and object conversion. What would close it: a leaner "
+        "read path than the SDK (a plain GET into a tolerant model), at the price of the SDK's retry and error "
+        "handling that the install calls are meant to share; the request count is already the API's minimum."
+    ),
+    "growth: marginal time per resource, large step vs small step": (
+        "noise: the same row read 0.82x and 0.32x in other full runs the same day; three runs per size are too "
+        "few for a stable marginal cost. Preview time per resource falls as the stack grows."
     ),
     "scaling: speedup at parallel 4": (
         "an up has a part that does not run in parallel: engine start-up, planning every resource, and the state "
-        "writes (section 4 measures it as a no-op up of the same stack). Net of that fixed cost the install work "
-        "speeds up by more than 3x at 4 (section 4), and 8 is no faster than 4 because Pulumi's dynamic provider "
-        "host serves at most 4 calls at once (a thread pool of 4 in `pulumi.dynamic`). What would close it: "
-        "nothing in the provider; with more installs or slower calls the fixed part weighs less and the raw "
-        "ratio rises towards the net one."
+        "writes. Net of that fixed cost the install work speeds up by more than 3x at 4, and 8 is no faster than "
+        "4 because Pulumi's dynamic provider host serves at most 4 calls at once. Nothing in the provider would "
+        "close it; with more installs or slower calls the fixed part weighs less."
     ),
 }
 GENERAL_NOTES: list[str] = [
@@ -685,40 +686,31 @@ GENERAL_NOTES: list[str] = [
     "one install per account, mode and app, so they map onto 30 Stripe installs; each resource still makes its "
     "own calls, which is what is measured. The floor is 110 `Noop` resources with the same dependencies "
     "(each install-like `Noop` takes its input from a version-like one).",
-    "The floor is not free of our code: `Noop` lives in `pulumi_stripe_apps`, whose `__init__` imports every "
-    "resource (the stripe SDK, httpx, pydantic), so both provider processes pay that import (in a separate "
-    "check under load: about 2.1 s for `import pulumi_stripe_apps` against 1.0 s for `import pulumi`). A lazy "
-    "package `__init__` would take it out of the floor, and the ratios above would grow accordingly.",
+    "The floor loads none of our API code: `pulumi_stripe_apps` loads its resources lazily, and the resources "
+    "load the Stripe SDK and httpx only when a call is made, so `Noop`'s processes import Pulumi and little "
+    "else, and neither side of a plain preview loads the SDK.",
     "The emulator runs as its own process (rate limits off) on the same 2 cores, so its CPU competes with the "
     "engine's. Requests are counted from its request log, control-plane calls excluded.",
     "Pulumi's Python SDK (3.x, `pulumi.dynamic.dynamic.serialize_provider`) wraps pickle's `_batch_setitems` "
     "once more for every dynamic resource it serializes and never unwraps it. In one process the cost per "
     "resource grows with the number of resources before it (measured separately: 0.11 ms each for the first "
     "100, 2.9 ms each around the 900th) and past roughly 900-1000 resources the program fails with "
-    "`RecursionError: maximum recursion depth exceeded` (the symptom of pulumi/pulumi#17803). It hits any "
-    "program with that many dynamic resources, ours or not, and long-lived Automation API processes. This "
-    "benchmark runs thousands of resources in one process, so it restores the original before each "
-    "serialization, for both sides alike. A fix belongs upstream (restore it in `serialize_provider`).",
+    "`RecursionError: maximum recursion depth exceeded`. It hits any program with that many dynamic "
+    "resources, ours or not, and long-lived Automation API processes. This benchmark runs thousands of "
+    "resources in one process, so it restores the original before each serialization, for both sides alike. "
+    "A fix belongs upstream (restore it in `serialize_provider`).",
     "Fingerprinting is faster than `sha256sum` because Python's hashlib hashes with OpenSSL 3 (SHA-NI "
-    "instructions on this CPU), while coreutils' `sha256sum` uses its own portable C code (it links no crypto "
-    "library). Memory stays flat because files are read in 1 MiB chunks; only the sorted list of paths grows.",
-    "Growth: preview time per resource falls as the stack grows (a fixed cost of about a second is amortized) "
-    "and the marginal cost per resource does not rise: growth is linear. Ours costs a few ms per resource more "
-    "than the floor at preview (AppVersion's check validates the manifest and fingerprints the app; each "
-    "install carries 15 properties against one).",
+    "instructions on this CPU), while coreutils' `sha256sum` uses its own portable C code. Memory stays flat "
+    "because files are read in 1 MiB chunks; only the sorted list of paths grows.",
     "Scaling rows at 2 and 8 carry no target of their own: 2 should be about half of 1, and 8 the same as 4.",
-    "Scaling at 4 sits on its target: 3.02x in the run above, 2.76x in a full run earlier the same day. What "
-    "keeps it from a clear margin is the part of an up that does not run in parallel (engine start-up, "
-    "planning, state writes; section 4 measures it as a no-op up of the same stack): net of it the install "
-    "work speeds up about 3.4-4x at 4. 8 is no faster than 4 because Pulumi's dynamic provider host serves at "
-    "most 4 calls at once (a thread pool of 4 in `pulumi.dynamic`). Nothing in the provider would close the "
-    "remaining gap; with more installs or slower calls the fixed part weighs less.",
-    "Run-to-run spread: the earlier full run the same day gave preview 1.01x, preview --refresh 1.45x, no-op up "
-    "1.03x; the pairwise medians move by about 0.1 between runs on this shared machine.",
-    "Provider changes made for these targets: `AppInstallation.update` reads the install only for the live "
-    "permission gate (an upgrade in test mode or a sandbox went from 4 requests to 3); `StripeHttp` builds its "
-    "TLS context once per process instead of per client (about 28 ms of CPU under the GIL on every install "
-    "create, read and update, now 0.1 ms).",
+    "Run-to-run spread: the pairwise medians move by about 0.1 between full runs on this shared machine.",
+    "Changes made for these targets, in order: `AppInstallation.update` reads the install only for the live "
+    "permission gate (an upgrade outside live went from 4 requests to 3); `StripeHttp` builds its TLS context "
+    "once per process; one SDK client per key for the provider process's lifetime (a read no longer builds "
+    "a client and a connection); the SDK and httpx load only when a call is made; the reads of one refresh "
+    "share each app's Version History (refresh: 210 -> 110 requests); and the emulator's listening socket "
+    "names TCP, so asyncio turns Nagle's algorithm off: every request on a kept-alive connection had waited "
+    "about 40 ms for a delayed ACK (44 ms -> 1 ms per request), which had inflated every figure with requests.",
 ]
 
 
