@@ -5,7 +5,13 @@ import pulumi
 import pulumi_stripe_apps as stripe_apps
 
 version = stripe_apps.AppVersion("billing-helper", app_dir="app")
-live = stripe_apps.AppInstallation("billing-helper-live", app=version.app, version=version.version, mode="live")
+live = stripe_apps.AppInstallation(
+    "billing-helper-live",
+    app=version.app,
+    version=version.version,
+    mode="live",
+    requested_permissions=version.permissions,
+)
 
 pulumi.export("version", version.version)
 pulumi.export("fingerprint", version.fingerprint)

@@ -39,6 +39,7 @@ def installs_program(app_dir: Path, modes: dict[str, str], **install_args: objec
                 version=version.version,
                 mode=mode,
                 sandbox_install_compatible=version.sandbox_install_compatible,
+                requested_permissions=version.permissions,
                 **install_args,  # type: ignore[arg-type]
             )
             pulumi.export(f"{name}_id", install.id)
@@ -148,6 +149,9 @@ def test_live_permission_escalation_needs_the_flag(
             {"permission": "invoice_write", "purpose": "Writes invoices"},
         ],
     )
+    previewed = stack.preview()
+    assert "adds access: permission invoice_write" in previewed.stdout
+    assert "allow_permission_changes=True" in previewed.stdout
     with pytest.raises(auto.CommandError) as blocked:
         stack.up()
     assert "permission invoice_write" in str(blocked.value)

@@ -52,6 +52,12 @@ FIELDS: tuple[Field, ...] = (
     Field("distribution", Policy.REPLACE, "string", "`private` (default) or `public` (Marketplace)."),
     Field("allow_permission_changes", Policy.IGNORE, "boolean", "Allow a live upgrade to grant new access."),
     Field("sandbox_install_compatible", Policy.IGNORE, "boolean", "From AppVersion; checked for sandboxes."),
+    Field(
+        "requested_permissions",
+        Policy.IGNORE,
+        "array",
+        "AppVersion.permissions; lets preview show the new access a live upgrade would grant.",
+    ),
     Field("status", Policy.COMPUTED, "string", "Stripe's install status, or the Marketplace review status."),
     Field("channel", Policy.COMPUTED, "string", "private_test, private_live or public."),
     Field("livemode", Policy.COMPUTED, "boolean", "Whether the install is in live mode."),
@@ -137,6 +143,8 @@ class AppInstallationProvider(ConfiguredProvider):
             updates.append("version")
         if olds.get("drift"):
             updates.append("drift")
+        if "version" in updates and not replaces:
+            _announce_new_access(olds, news)
         return DiffResult(
             changes=bool(replaces or updates),
             replaces=replaces,
@@ -415,6 +423,27 @@ def _enforce_version_rule(uploader: Uploader, props: dict[str, Any]) -> Upload |
     return newest
 
 
+def _announce_new_access(olds: dict[str, Any], news: dict[str, Any]) -> None:
+    """Shows at preview the permissions a live upgrade would add, so the gate in `update` is no surprise."""
+    requested = news.get("requested_permissions")
+    if news.get("mode") != "live" or not isinstance(requested, list) or is_unknown(news.get("version")):
+        return
+    granted = set(olds.get("permissions_granted") or [])
+    added = [name for name in requested if isinstance(name, str) and name not in granted]
+    if not added:
+        return
+    verdict = (
+        "allowed by allow_permission_changes=True"
+        if news.get("allow_permission_changes")
+        else "`pulumi up` will refuse it until you set allow_permission_changes=True"
+    )
+    print(
+        f"warning: upgrading the live install of {news.get('app')} to version {news.get('version')} adds access: "
+        f"{', '.join(f'permission {name}' for name in added)}; {verdict}",
+        file=sys.stderr,
+    )
+
+
 def _new_access(install: stripe.apps.Install, upload: Upload) -> list[str]:
     """What `upload` asks for beyond what the install was granted: permissions, CSP, endpoints."""
     granted = set(install.permissions_granted or [])
@@ -476,6 +505,7 @@ class AppInstallation(Resource, module="stripeapps", name="AppInstallation"):
         distribution: pulumi.Input[str] = "private",
         allow_permission_changes: pulumi.Input[bool] = False,
         sandbox_install_compatible: pulumi.Input[bool] | None = None,
+        requested_permissions: pulumi.Input[list[str]] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         props: dict[str, Any] = dict.fromkeys(OUTPUTS)
@@ -486,5 +516,6 @@ class AppInstallation(Resource, module="stripeapps", name="AppInstallation"):
             distribution=distribution,
             allow_permission_changes=allow_permission_changes,
             sandbox_install_compatible=sandbox_install_compatible,
+            requested_permissions=requested_permissions,
         )
         super().__init__(AppInstallationProvider(), resource_name, props, opts)
