@@ -115,11 +115,21 @@ def main() -> None:
     install_executor(sdk, bin_dir)
 
 
+# Shipped inside the sdk module: the program executor, and the launcher the engine runs for dynamic
+# providers, exactly as Pulumi's releases install them (`python -u -m pulumi.dynamic`).
+SHIPPED_SCRIPTS = {
+    "pulumi-language-python-exec": ("python", "cmd"),
+    "pulumi-resource-pulumi-python": ("python", "dist"),
+}
+
+
 def install_executor(sdk: dict[str, str], bin_dir: Path) -> None:
-    """Copies the Python program executor, which ships inside the sdk module, beside the CLI."""
-    target = bin_dir / "pulumi-language-python-exec"
-    shutil.copyfile(Path(sdk["Dir"]) / "python" / "cmd" / "pulumi-language-python-exec", target)
-    target.chmod(0o755)
+    """Copies the Python program executor and the dynamic-provider launcher beside the CLI."""
+    for name, folder in SHIPPED_SCRIPTS.items():
+        target = bin_dir / name
+        target.unlink(missing_ok=True)
+        shutil.copyfile(Path(sdk["Dir"]).joinpath(*folder, name), target)
+        target.chmod(0o755)
 
 
 if __name__ == "__main__":

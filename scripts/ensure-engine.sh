@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Provides the pinned Pulumi CLI, a Python language host and the dynamic-provider launcher.
+# Provides the pinned Pulumi CLI, a Python language host and Pulumi's own dynamic-provider launcher.
 #
 # Uses a `pulumi` on PATH when it is exactly the pinned version; otherwise builds it from the Go
 # module proxy into a cache keyed by version, outside the work tree so every clone reuses it.
@@ -16,14 +16,8 @@ log() { echo "ensure-engine: $*" >&2; }
 stamped_version() { "$1" version 2>/dev/null | tr -d '[:space:]' || true; }
 
 write_launchers() {
-  # The engine runs dynamic providers through an executable named exactly this.
-  cat >"$BIN_DIR/pulumi-resource-pulumi-python" <<'LAUNCHER'
-#!/bin/sh
-if [ -n "${PULUMI_RUNTIME_VIRTUALENV:-}" ]; then
-  exec "$PULUMI_RUNTIME_VIRTUALENV/bin/python" -u -m pulumi_stripe_apps.provider_host "$@"
-fi
-exec "${PULUMI_PYTHON_CMD:-python3}" -u -m pulumi_stripe_apps.provider_host "$@"
-LAUNCHER
+  # The engine runs dynamic providers through `pulumi-resource-pulumi-python`: that is the launcher
+  # Pulumi ships (copied from the sdk module by build_engine.py), so tests run what users run.
   # The proxy serves no Go Python language host (see README, Troubleshooting): ours speaks its protocol.
   cat >"$BIN_DIR/pulumi-language-python" <<LAUNCHER
 #!/bin/sh
@@ -31,7 +25,7 @@ STRIPE_APPS_PYTHON_EXECUTOR="\$(dirname "\$0")/pulumi-language-python-exec" \\
 STRIPE_APPS_PULUMI_VERSION="${PULUMI_VERSION#v}" \\
   exec "\${PULUMI_PYTHON_CMD:-python3}" -u -m pulumi_stripe_apps.language_host "\$@"
 LAUNCHER
-  chmod +x "$BIN_DIR/pulumi-resource-pulumi-python" "$BIN_DIR/pulumi-language-python"
+  chmod +x "$BIN_DIR/pulumi-language-python"
 }
 
 build() {
@@ -41,10 +35,13 @@ build() {
     --work-dir "$ENGINE_DIR/src" "$@" >&2
 }
 
+stock_launcher() { grep -qsF -- "-m pulumi.dynamic" "$BIN_DIR/pulumi-resource-pulumi-python"; }
+
 mkdir -p "$BIN_DIR"
-if [ -x "$BIN_DIR/pulumi" ] && [ "$(stamped_version "$BIN_DIR/pulumi")" = "$PULUMI_VERSION" ] \
-  && [ -x "$BIN_DIR/pulumi-language-python-exec" ]; then
-  :
+if [ -x "$BIN_DIR/pulumi" ] && [ "$(stamped_version "$BIN_DIR/pulumi")" = "$PULUMI_VERSION" ]; then
+  if [ ! -x "$BIN_DIR/pulumi-language-python-exec" ] || ! stock_launcher; then
+    build --executor-only
+  fi
 elif on_path="$(command -v pulumi 2>/dev/null)" && [ "$(stamped_version "$on_path")" = "$PULUMI_VERSION" ]; then
   log "using $on_path ($PULUMI_VERSION)"
   ln -sf "$on_path" "$BIN_DIR/pulumi"

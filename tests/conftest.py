@@ -35,5 +35,5 @@ def emulator() -> Iterator[RunningEmulator]:
 
 @pytest.fixture
 def control(emulator: RunningEmulator) -> Iterator[ControlClient]:
-    with ControlClient(emulator.url) as client:
+    with ControlClient(emulator.internal_url) as client:
         yield client

@@ -9,7 +9,7 @@ import hashlib
 import json
 import logging
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -22,6 +22,7 @@ from . import dashboard
 from .errors import (
     ApiError,
     InvalidRequestError,
+    LockTimeoutError,
     RateLimitedError,
     ResourceMissingError,
     StripeError,
@@ -39,6 +40,8 @@ from .routes import Ctx, Match, Router, all_routes
 
 log = logging.getLogger("stripe_apps_emulator")
 METHODS = ["GET", "POST", "DELETE", "PUT", "PATCH", "HEAD", "OPTIONS"]
+Surface = Literal["full", "stripe"]
+SURFACES: tuple[Surface, ...] = ("full", "stripe")
 
 
 class ConnectionDroppedError(Exception):
@@ -86,57 +89,93 @@ def _api_key(request: Request) -> str | None:
 
 
 class Pipeline:
-    """Request-Id -> faults -> auth -> rate limit -> idempotency -> route -> validate -> handler."""
+    """Request-Id -> faults -> auth -> rate limit -> idempotency -> route -> validate -> handler.
 
-    def __init__(self, backend: Backend) -> None:
+    On the `stripe` surface, requests to the public address see only what api.stripe.com serves (the
+    Install API, the Secret Store API, events); everything else answers Stripe's 404. The emulator's
+    own routes (uploads, app objects, Marketplace review, the control plane and the Dashboard page)
+    answer only on the internal ports, where the Stripe CLI stand-in and the tests reach them.
+    """
+
+    def __init__(
+        self, backend: Backend, surface: Surface = "full", internal_ports: frozenset[int] = frozenset()
+    ) -> None:
+        if surface not in SURFACES:
+            raise ValueError(f"surface must be one of {', '.join(SURFACES)}, not {surface!r}")
         self.backend = backend
+        self.surface = surface
+        self.internal_ports = internal_ports
         self.router = Router(all_routes())
         self.dashboard = dashboard.Dashboard(backend)
+
+    def full_surface(self, request: Request) -> bool:
+        """Whether this request may reach the emulator-only routes."""
+        if self.surface == "full":
+            return True
+        server = request.scope.get("server")
+        return server is not None and server[1] in self.internal_ports
 
     async def handle(self, request: Request) -> Response:
         request_id = random_id("req_", 14)
         version = request.headers.get("stripe-version") or API_VERSION
-        method, path = request.method, request.url.path
-        entry: dict[str, Any] = {
-            "method": method,
-            "path": path,
-            "request_id": request_id,
-            "account": None,
-            "mode": None,
-            "idempotency_key": request.headers.get("idempotency-key"),
-            "fault": None,
-            "status": None,
-        }
+        path = request.url.path
+        internal = self.full_surface(request)
+        entry = self._entry(request, request_id, internal)
+        if not internal:
+            match = self.router.match(request.method, path)
+            if match is None or not match.route.public:
+                outcome = _error(self._unrecognized(request), request_id)
+                entry["status"] = outcome.status
+                self.backend.request_log.append(entry)
+                return _json(outcome, request_id, version)
+        elif dashboard.serves(path):
+            return await self._dashboard_page(request, request_id, entry)
         drop = False
-        if dashboard.serves(path):
-            # The Dashboard page speaks HTML and HTML forms, not JSON: it answers on its own.
-            try:
-                page = await self.dashboard.handle(request)
-            except Exception:
-                log.exception("unhandled error in %s %s", method, path)
-                page = Response("The Dashboard page failed; see the emulator's log.", status_code=500)
-            entry["status"] = page.status_code
-            self.backend.request_log.append(entry)
-            page.headers["Request-Id"] = request_id
-            return page
         try:
             if path.startswith("/_emulator/") or path == "/openapi.json":
                 outcome = await self._control(request, request_id)
             else:
-                decision = self.backend.faults.decide(method, path, request_id)
+                decision = self.backend.faults.decide(request.method, path, request_id)
                 entry["fault"] = decision.kind if decision else None
                 outcome = await self._api(request, request_id, decision, entry)
                 drop = decision is not None and decision.kind == "drop"
         except StripeError as exc:
             outcome = _error(exc, request_id)
         except Exception:
-            log.exception("unhandled error in %s %s", method, path)
+            log.exception("unhandled error in %s %s", request.method, path)
             outcome = _error(ApiError("An unexpected error occurred in the emulator."), request_id)
         entry["status"] = 0 if drop else outcome.status
         self.backend.request_log.append(entry)
         if drop:
             return _DropResponse()
         return _json(outcome, request_id, version)
+
+    @staticmethod
+    def _entry(request: Request, request_id: str, internal: bool) -> dict[str, Any]:
+        """The request log's record of one request; `address` tells which surface it reached."""
+        return {
+            "method": request.method,
+            "path": request.url.path,
+            "request_id": request_id,
+            "address": "internal" if internal else "public",
+            "account": None,
+            "mode": None,
+            "idempotency_key": request.headers.get("idempotency-key"),
+            "fault": None,
+            "status": None,
+        }
+
+    async def _dashboard_page(self, request: Request, request_id: str, entry: dict[str, Any]) -> Response:
+        """The Dashboard page speaks HTML and HTML forms, not JSON: it answers on its own."""
+        try:
+            page = await self.dashboard.handle(request)
+        except Exception:
+            log.exception("unhandled error in %s %s", request.method, request.url.path)
+            page = Response("The Dashboard page failed; see the emulator's log.", status_code=500)
+        entry["status"] = page.status_code
+        self.backend.request_log.append(entry)
+        page.headers["Request-Id"] = request_id
+        return page
 
     async def _control(self, request: Request, request_id: str) -> Outcome:
         match = self.router.match(request.method, request.url.path)
@@ -174,6 +213,8 @@ class Pipeline:
                 raise ApiError("An error occurred while processing your request (injected fault).")
             if decision.kind == "rate_limit":
                 raise RateLimitedError()
+            if decision.kind == "lock_timeout":
+                raise LockTimeoutError()
             if decision.kind == "latency":
                 await asyncio.sleep(decision.latency_ms / 1000)
         caller = self.backend.accounts.authenticate(_api_key(request), request.headers.get("stripe-account"))
@@ -257,9 +298,11 @@ class Pipeline:
         return raw, raw
 
 
-def create_app(backend: Backend | None = None) -> Starlette:
+def create_app(
+    backend: Backend | None = None, surface: Surface = "full", internal_ports: frozenset[int] = frozenset()
+) -> Starlette:
     """The ASGI app; every path goes through the one pipeline."""
-    pipeline = Pipeline(backend or Backend())
+    pipeline = Pipeline(backend or Backend(), surface, internal_ports)
     app = Starlette(routes=[StarletteRoute("/{path:path}", pipeline.handle, methods=METHODS)])
     # `{path:path}` cannot match a path holding a newline (`%0A` in an id); those reach the pipeline too,
     # so they get a Stripe error with a Request-Id instead of Starlette's plain-text 404.
@@ -268,4 +311,4 @@ def create_app(backend: Backend | None = None) -> Starlette:
     return app
 
 
-__all__ = ["ConnectionDroppedError", "Pipeline", "create_app", "stripe_error"]
+__all__ = ["SURFACES", "ConnectionDroppedError", "Pipeline", "Surface", "create_app", "stripe_error"]

@@ -165,10 +165,26 @@ class IdempotencyKeyInvalidError(StripeError):
 
 
 class RateLimitedError(StripeError):
+    """A rate-limit 429: no `Stripe-Should-Retry`, so the official SDKs do not retry it (docs: rate-limits)."""
+
     status = 429
     code = "rate_limit"
 
     def __init__(self, message: str = "Too many requests hit the API too quickly.") -> None:
+        super().__init__(message)
+
+
+class LockTimeoutError(StripeError):
+    """A lock-timeout 429: the only 429 Stripe marks `Stripe-Should-Retry: true` (docs: rate-limits)."""
+
+    status = 429
+    code = "lock_timeout"
+
+    def __init__(
+        self,
+        message: str = "This object cannot be accessed right now because another API request or Stripe process "
+        "is currently accessing it. Please retry in a moment.",
+    ) -> None:
         super().__init__(message, headers={"Stripe-Should-Retry": "true"})
 
 

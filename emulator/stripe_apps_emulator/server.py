@@ -12,7 +12,7 @@ from pathlib import Path
 
 import uvicorn
 
-from .app import create_app
+from .app import Surface, create_app
 from .models import Backend
 
 STARTUP_TIMEOUT = 10.0
@@ -31,40 +31,58 @@ def bind(host: str, port: int) -> socket.socket:
     return sock
 
 
-def make_server(backend: Backend) -> uvicorn.Server:
-    config = uvicorn.Config(create_app(backend), log_level="warning", lifespan="off", access_log=False)
+def make_server(backend: Backend, surface: Surface = "full", internal: socket.socket | None = None) -> uvicorn.Server:
+    """One server for every listening socket; on the `stripe` surface `internal` serves the full surface."""
+    ports = frozenset({internal.getsockname()[1]}) if internal is not None else frozenset()
+    app = create_app(backend, surface, ports)
+    config = uvicorn.Config(app, log_level="warning", lifespan="off", access_log=False)
     return uvicorn.Server(config)
 
 
 @dataclass
 class RunningEmulator:
-    """A live emulator: its base URL, the seeded keys and the backend (for white-box checks)."""
+    """A live emulator: its base URLs, the seeded keys and the backend (for white-box checks).
+
+    `url` is what a provider is given. On the `stripe` surface it serves only what api.stripe.com
+    serves, and `internal_url` (the control plane, the Dashboard, the upload surface the Stripe CLI
+    stand-in talks to) is another port; on the `full` surface both are the same address.
+    """
 
     url: str
+    internal_url: str
+    surface: Surface
     keys: dict[str, dict[str, str]]
     backend: Backend
 
 
 @contextmanager
 def running_emulator(
-    data_dir: str | Path | None = None, *, rate_limit: bool = True, host: str = "127.0.0.1"
+    data_dir: str | Path | None = None,
+    *,
+    rate_limit: bool = True,
+    host: str = "127.0.0.1",
+    surface: Surface = "full",
 ) -> Iterator[RunningEmulator]:
-    """Serve the emulator on a free port in a daemon thread; stop it on exit."""
+    """Serve the emulator on free ports in a daemon thread; stop it on exit."""
     backend = Backend(data_dir, rate_limit=rate_limit)
     sock = bind(host, 0)
-    server = make_server(backend)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    internal = bind(host, 0) if surface == "stripe" else None
+    sockets = [sock] if internal is None else [sock, internal]
+    server = make_server(backend, surface, internal)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": sockets}, daemon=True)
     thread.start()
     deadline = time.monotonic() + STARTUP_TIMEOUT
     while not server.started:
         if not thread.is_alive() or time.monotonic() > deadline:
             raise RuntimeError("the emulator did not start")
         time.sleep(0.005)
-    port = sock.getsockname()[1]
+    url = f"http://{host}:{sock.getsockname()[1]}"
+    internal_url = url if internal is None else f"http://{host}:{internal.getsockname()[1]}"
     try:
-        yield RunningEmulator(f"http://{host}:{port}", backend.accounts.seeded_keys(), backend)
+        yield RunningEmulator(url, internal_url, surface, backend.accounts.seeded_keys(), backend)
     finally:
         server.should_exit = True
         thread.join(STARTUP_TIMEOUT)
-        sock.close()
+        for listening in sockets:
+            listening.close()
         backend.store.close()

@@ -101,6 +101,13 @@ class ControlClient:
         result: dict[str, Any] = self._call("POST", f"/dashboard/apps/{app}/install_version", body)
         return result
 
+    def dashboard_app(self, app_id: str, account: str | None = None) -> dict[str, Any]:
+        body: dict[str, Any] = {"app_id": app_id}
+        if account:
+            body["account"] = account
+        result: dict[str, Any] = self._call("POST", "/dashboard/apps", body)
+        return result
+
     def dashboard_review(self, app: str, decision: str) -> dict[str, Any]:
         result: dict[str, Any] = self._call("POST", f"/dashboard/apps/{app}/review", {"decision": decision})
         return result

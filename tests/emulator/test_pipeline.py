@@ -217,8 +217,20 @@ def test_fault_sequence_is_deterministic(
     limited = http.get("/v1/apps/installs", auth=(keys["default"]["test"], ""))
     while limited.status_code != 429:
         limited = http.get("/v1/apps/installs", auth=(keys["default"]["test"], ""))
-    assert limited.headers["Stripe-Should-Retry"] == "true"
+    # Stripe marks only lock-timeout 429s retryable; a rate-limit 429 leaves the backoff to the caller.
+    assert "Stripe-Should-Retry" not in limited.headers
     assert limited.json()["error"]["code"] == "rate_limit"
+
+
+def test_lock_timeout_429_is_the_one_marked_retryable(
+    http: httpx.Client, control: ControlClient, keys: dict[str, dict[str, str]]
+) -> None:
+    control.set_faults(1, [{"route": "GET /v1/apps/installs", "kind": "lock_timeout"}])
+    locked = http.get("/v1/apps/installs", auth=(keys["default"]["test"], ""))
+    control.clear_faults()
+    assert locked.status_code == 429
+    assert locked.headers["Stripe-Should-Retry"] == "true"
+    assert locked.json()["error"]["code"] == "lock_timeout"
 
 
 def test_drop_closes_the_connection(

@@ -125,16 +125,7 @@ class Apps:
                     )
         now = self._backend.clock.now_int()
         if app is None:
-            app = {
-                "id": random_id("app_"),
-                "object": "apps.app",
-                "app_id": app_id,
-                "account": caller.account,
-                "distribution_type": distribution,
-                "created": now,
-                "marketplace": {"status": "unlisted"},
-                "_signing_secret": random_id("absec_", 32),
-            }
+            app = self._new_app(app_id, caller.account, distribution)
         app["distribution_type"] = distribution
         store.put("app", app["id"], app)
         counter = int(store.meta_get("upload_counter", 0)) + 1
@@ -216,6 +207,35 @@ class Apps:
         return paginate([public(u) for u in uploads], params, "/v1/apps/uploads")
 
     # -- apps -----------------------------------------------------------------------------------
+    def _new_app(self, app_id: str, account: str, distribution: str) -> dict[str, Any]:
+        return {
+            "id": random_id("app_"),
+            "object": "apps.app",
+            "app_id": app_id,
+            "account": account,
+            "distribution_type": distribution,
+            "created": self._backend.clock.now_int(),
+            "marketplace": {"status": "unlisted"},
+            "_signing_secret": random_id("absec_", 32),
+        }
+
+    def register(self, app_id: str, account: str) -> dict[str, Any]:
+        """The app object with this manifest id, made ahead of its first upload when there is none yet.
+
+        Stripe makes it on the first `stripe apps upload`, and a developer reads its `app_...` id in
+        the Dashboard; tests of the Stripe surface need that id before the stack's first upload.
+        """
+        if not APP_ID.match(app_id):
+            raise ValueError(f"app_id must match {APP_ID.pattern}")
+        self._backend.accounts.get(account)
+        app = self.find_by_app_id(app_id)
+        if app is None:
+            app = self._new_app(app_id, account, "private")
+            self._backend.store.put("app", app["id"], app)
+        elif app["account"] != account:
+            raise ValueError(f"the app id {app_id!r} belongs to another account")
+        return self.render_app(app, [])
+
     def find_by_app_id(self, app_id: str) -> dict[str, Any] | None:
         for app in self._backend.store.all("app"):
             if app["app_id"] == app_id:

@@ -8,7 +8,7 @@ import threading
 from dataclasses import dataclass
 from typing import Any
 
-KINDS = ("error_before", "error_after", "rate_limit", "drop", "latency")
+KINDS = ("error_before", "error_after", "rate_limit", "lock_timeout", "drop", "latency")
 
 
 @dataclass(frozen=True)

@@ -45,6 +45,7 @@ ROUTES = [
         },
         response="apps.upload",
         multipart=True,
+        public=False,
     ),
     Route(
         "GET",
@@ -57,6 +58,7 @@ ROUTES = [
             **LIST_PARAMS,
         },
         response="list:apps.upload",
+        public=False,
     ),
     Route(
         "GET",
@@ -65,8 +67,17 @@ ROUTES = [
         "Retrieve an upload.",
         {"expand": EXPAND},
         response="apps.upload",
+        public=False,
     ),
-    Route("GET", "/v1/apps/apps/{id}", retrieve_app, "Retrieve an app.", {"expand": EXPAND}, response="apps.app"),
+    Route(
+        "GET",
+        "/v1/apps/apps/{id}",
+        retrieve_app,
+        "Retrieve an app (emulator-only).",
+        {"expand": EXPAND},
+        response="apps.app",
+        public=False,
+    ),
     Route(
         "GET",
         "/v1/apps/apps",
@@ -74,6 +85,7 @@ ROUTES = [
         "List the account's apps.",
         {"app_id": P("string", "Only the app with this manifest id."), **LIST_PARAMS},
         response="list:apps.app",
+        public=False,
     ),
     Route(
         "POST",
@@ -82,5 +94,6 @@ ROUTES = [
         "Submit a public app for App Marketplace review (emulator-only).",
         {"expand": EXPAND},
         response="apps.app",
+        public=False,
     ),
 ]

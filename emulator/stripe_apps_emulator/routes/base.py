@@ -43,6 +43,8 @@ class Route:
     params: Spec = field(default_factory=dict)
     response: str = "object"
     control: bool = False
+    # Served by api.stripe.com; False marks the emulator's own routes (uploads, app objects, review).
+    public: bool = True
     multipart: bool = False
     json_body: dict[str, Any] | None = None
 

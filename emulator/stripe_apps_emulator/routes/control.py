@@ -6,6 +6,7 @@ import json
 from importlib import resources
 from typing import Any
 
+from ..models.accounts import DEFAULT_ACCOUNT
 from ..models.faults import Rule
 from .base import Ctx, Reply, Route
 
@@ -137,6 +138,14 @@ def dashboard_review(ctx: Ctx) -> Reply:
     return ctx.backend.apps.review(ctx.path["app"], decision)
 
 
+def dashboard_app(ctx: Ctx) -> Reply:
+    body = _body(ctx, {"app_id", "account"})
+    app_id, account = body.get("app_id"), body.get("account", DEFAULT_ACCOUNT)
+    if not isinstance(app_id, str) or not isinstance(account, str):
+        raise ValueError("app_id (the manifest id) is required; account must be an account id")
+    return ctx.backend.apps.register(app_id, account)
+
+
 def installed_upload(ctx: Ctx) -> Reply:
     upload = ctx.backend.installs.installed_upload(ctx.path["id"])
     if upload is None:
@@ -151,7 +160,7 @@ def openapi(ctx: Ctx) -> Reply:
 
 
 def _c(method: str, path: str, handler: Any, summary: str, body: dict[str, Any] | None = None) -> Route:
-    return Route(method, path, handler, summary, control=True, json_body=body)
+    return Route(method, path, handler, summary, control=True, public=False, json_body=body)
 
 
 def _obj(**props: str) -> dict[str, Any]:
@@ -224,6 +233,13 @@ ROUTES = [
         "/_emulator/dashboard/installs/{id}/uninstall",
         dashboard_uninstall,
         "Dashboard: uninstall an app as a user would.",
+    ),
+    _c(
+        "POST",
+        "/_emulator/dashboard/apps",
+        dashboard_app,
+        "Dashboard: the app object of a manifest id (made ahead of its first upload when missing).",
+        _obj(app_id="str", account="str"),
     ),
     _c(
         "POST",
