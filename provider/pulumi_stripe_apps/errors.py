@@ -43,7 +43,9 @@ class StripeAppsError(Exception):
         if facts:
             text += f" [{', '.join(facts)}]"
         if self.fix:
-            text += f". {self.fix}"
+            # The last line: Pulumi's dynamic host prints a traceback and then this message, so the
+            # fix is the last thing a user reads.
+            text += f"\nFix: {self.fix}"
         return text
 
 

@@ -17,7 +17,7 @@ from typing import Any
 import httpx
 
 from pulumi_stripe_apps.errors import StripeAppsError
-from pulumi_stripe_apps.retry import MAX_RETRIES, backoff, should_retry
+from pulumi_stripe_apps.retry import MAX_RETRIES, RATE_LIMIT_RETRIES, backoff, is_rate_limit, should_retry
 
 Files = Mapping[str, tuple[str, Any, str]]
 
@@ -80,25 +80,31 @@ class StripeHttp:
         idem: str | None = None,
     ) -> Any:
         headers = {"Idempotency-Key": idem} if idem else {}
-        for attempt in range(MAX_RETRIES + 1):
+        retries = rate_limited = 0
+        while True:
             try:
                 response = self._client.request(
                     method, path, params=params, data=data, files=files() if files else None, headers=headers
                 )
             except httpx.TransportError as error:
-                if attempt == MAX_RETRIES:
+                retries += 1
+                if retries > MAX_RETRIES:
                     raise StripeAppsError(
                         action, subject, f"could not reach {self._client.base_url}: {type(error).__name__}"
                     ) from None
-                self._sleep(backoff(attempt + 1, self._rng))
+                self._sleep(backoff(retries, self._rng))
                 continue
             if response.status_code < 400:
                 return response.json()
-            if attempt < MAX_RETRIES and should_retry(response.status_code, response.headers):
-                self._sleep(backoff(attempt + 1, self._rng))
+            if is_rate_limit(response.status_code, response.headers) and rate_limited < RATE_LIMIT_RETRIES:
+                rate_limited += 1
+                self._sleep(backoff(rate_limited, self._rng))
+                continue
+            if retries < MAX_RETRIES and should_retry(response.status_code, response.headers):
+                retries += 1
+                self._sleep(backoff(retries, self._rng))
                 continue
             raise error_from_response(action, subject, response)
-        raise AssertionError("unreachable: the loop returns or raises")
 
 
 @functools.cache

@@ -120,6 +120,15 @@ class AppManifest(_Closed):
         csp = self.ui_extension.content_security_policy if self.ui_extension else None
         return list(csp.image_src or []) if csp else []
 
+    def requested_access(self) -> dict[str, list[str]]:
+        """What installing this version asks the account for, as the Install API's `*_granted` name it."""
+        return {
+            "permissions": sorted(set(self.permission_names())),
+            "connect_src": self.csp_connect_src(),
+            "image_src": self.csp_image_src(),
+            "endpoints": list(self.allowed_redirect_uris or []),
+        }
+
 
 # ---------------------------------------------------------------------------------------------------
 # Report

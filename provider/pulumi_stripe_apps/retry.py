@@ -8,6 +8,14 @@ from collections.abc import Mapping
 INITIAL_DELAY = 0.5
 MAX_DELAY = 5.0
 MAX_RETRIES = 6
+# Rate-limit 429s carry no `Stripe-Should-Retry`; Stripe asks callers to back off on their own. Bounded:
+# about 30 s of waiting before the error reaches the user.
+RATE_LIMIT_RETRIES = 8
+
+
+def is_rate_limit(status: int | None, headers: Mapping[str, str] | None) -> bool:
+    """A 429 that `should_retry` leaves alone: ours to back off from (lock timeouts say retry themselves)."""
+    return status == 429 and (headers or {}).get("stripe-should-retry") is None
 
 
 def should_retry(status: int | None, headers: Mapping[str, str] | None) -> bool:

@@ -90,6 +90,9 @@ def _property(field: Field) -> dict[str, Any]:
     spec: dict[str, Any] = {"type": field.type, "description": field.description}
     if field.type == "array":
         spec["items"] = {"type": "string"}
+    if field.type == "object":
+        # The only object-typed field is an access map: kind of access -> the names or URLs asked for.
+        spec["additionalProperties"] = {"type": "array", "items": {"type": "string"}}
     if field.secret:
         spec["secret"] = True
     # Pulumi's schema marks replacement per property (PropertySpec.replaceOnChanges), not per resource.

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import json
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
 Mode = Literal["test", "sandbox", "live"]
 MODES: tuple[Mode, ...] = ("test", "sandbox", "live")
 UploaderKind = Literal["api", "cli"]
+Surface = Literal["full", "public"]
 STRIPE_API_BASE = "https://api.stripe.com"
+APP_IDS_HELP = (
+    "find the app's id (app_...) in the Dashboard: Developers > Apps (or the URL of the app's page) after its "
+    "first `stripe apps upload`, then run `pulumi config set --path 'stripe-apps:appIds[\"MANIFEST_ID\"]' app_...`"
+)
 
 # stack config key -> environment fallback
 CONFIG_KEYS: dict[str, str] = {
@@ -22,6 +28,7 @@ CONFIG_KEYS: dict[str, str] = {
     "stripe-apps:stripeCli": "STRIPE_APPS_STRIPE_CLI",
     "stripe-apps:uploadTimeout": "STRIPE_APPS_UPLOAD_TIMEOUT",
     "stripe-apps:pollTimeout": "STRIPE_APPS_POLL_TIMEOUT",
+    "stripe-apps:appIds": "STRIPE_APPS_APP_IDS",
 }
 KEY_CONFIG: dict[Mode, str] = {
     "test": "stripe-apps:testApiKey",
@@ -41,10 +48,20 @@ class Settings:
 
     api_base: str = STRIPE_API_BASE
     keys: dict[Mode, str] = field(default_factory=dict, repr=False)
-    uploader: UploaderKind = "api"
+    uploader: UploaderKind = "cli"
     stripe_cli: str = "stripe"
     upload_timeout: float = 300.0
     poll_timeout: float = 120.0
+    app_ids: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def surface(self) -> Surface:
+        """`full` with the emulator's upload surface (Version History, app objects, review); `public` with
+        only what api.stripe.com serves plus the Stripe CLI."""
+        return "full" if self.uploader == "api" else "public"
+
+    def app_object_id(self, manifest_id: str) -> str | None:
+        return self.app_ids.get(manifest_id)
 
     def key_for(self, mode: Mode) -> str:
         key = self.keys.get(mode)
@@ -100,14 +117,37 @@ def load_settings(lookup: Callable[[str], object]) -> Settings:
         key = value(KEY_CONFIG[mode])
         if key:
             keys[mode] = key
-    uploader = value("stripe-apps:uploader") or "api"
+    api_base = (value("stripe-apps:apiBase") or STRIPE_API_BASE).rstrip("/")
+    # Stripe has no upload API: against api.stripe.com only the Stripe CLI uploads. Any other base is
+    # taken for the emulator, whose upload surface needs no CLI.
+    uploader = value("stripe-apps:uploader") or ("cli" if api_base == STRIPE_API_BASE else "api")
     if uploader not in ("api", "cli"):
         raise ValueError(f"stripe-apps:uploader must be `api` or `cli`, not {uploader!r}")
     return Settings(
-        api_base=(value("stripe-apps:apiBase") or STRIPE_API_BASE).rstrip("/"),
+        api_base=api_base,
         keys=keys,
         uploader="cli" if uploader == "cli" else "api",
         stripe_cli=value("stripe-apps:stripeCli") or "stripe",
         upload_timeout=float(value("stripe-apps:uploadTimeout") or 300),
         poll_timeout=float(value("stripe-apps:pollTimeout") or 120),
+        app_ids=parse_app_ids(lookup("stripe-apps:appIds") or os.environ.get(CONFIG_KEYS["stripe-apps:appIds"])),
     )
+
+
+def parse_app_ids(raw: object) -> dict[str, str]:
+    """`stripe-apps:appIds`: a JSON object (or a config map) from manifest `id` to the app's `app_...` id."""
+    if raw is None or raw == "":
+        return {}
+    parsed: object = raw
+    if isinstance(raw, str):
+        try:
+            parsed = json.loads(raw)
+        except ValueError:
+            raise ValueError(
+                'stripe-apps:appIds must be a JSON object such as {"com.example.billing": "app_..."}'
+            ) from None
+    if not isinstance(parsed, Mapping) or not all(
+        isinstance(key, str) and isinstance(value, str) and value.startswith("app_") for key, value in parsed.items()
+    ):
+        raise ValueError('stripe-apps:appIds must map manifest ids to app ids, e.g. {"com.example.billing": "app_..."}')
+    return {str(key): str(value) for key, value in parsed.items()}

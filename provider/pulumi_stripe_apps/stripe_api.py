@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import random
 import threading
+import time
+import uuid
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from pulumi_stripe_apps.errors import StripeAppsError
-from pulumi_stripe_apps.retry import MAX_RETRIES
+from pulumi_stripe_apps.retry import MAX_RETRIES, RATE_LIMIT_RETRIES, backoff
 from pulumi_stripe_apps.settings import Mode, Settings
 
 if TYPE_CHECKING:
@@ -60,26 +63,54 @@ def client_for(settings: Settings, mode: Mode) -> Iterator[stripe.StripeClient]:
     yield CLIENTS.get(settings.api_base, settings.key_for(mode))
 
 
-@contextlib.contextmanager
-def stripe_errors(
-    action: str, subject: str, fix: Callable[[stripe.StripeError], str | None] | None = None
-) -> Iterator[None]:
-    """Turns SDK exceptions into StripeAppsError naming the object, code, param and Request-Id."""
+Fix = Callable[["stripe.StripeError"], str | None]
+
+
+def stripe_call(
+    action: str,
+    subject: str,
+    call: Callable[[stripe.RequestOptions], T],
+    *,
+    write: bool = False,
+    fix: Fix | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+    rng: random.Random | None = None,
+) -> T:
+    """One SDK call: rate-limit 429s retried with our own bounded backoff, errors into StripeAppsError.
+
+    The SDK retries connection errors, 409, 5xx and 429s marked `Stripe-Should-Retry` (lock timeouts).
+    A rate-limit 429 carries no such header, so the SDK hands it back at once: Stripe asks the caller
+    to back off. A write keeps one idempotency key across all of its attempts.
+    """
     import stripe  # noqa: PLC0415 - loaded with the client, see _ClientPool.get
 
-    try:
-        yield
-    except stripe.StripeError as error:
-        raise StripeAppsError(
-            action,
-            subject,
-            error.user_message or _message(error),
-            code=error.code or _field(error, "code"),
-            param=getattr(error, "param", None) or _field(error, "param"),
-            request_id=error.request_id,
-            http_status=error.http_status,
-            fix=(fix(error) if fix else None) or default_fix(error),
-        ) from None
+    options: stripe.RequestOptions = {"idempotency_key": f"pulumi-stripe-apps-{uuid.uuid4()}"} if write else {}
+    jitter = rng or random.Random()
+    attempt = 0
+    while True:
+        try:
+            return call(options)
+        except stripe.RateLimitError as error:
+            attempt += 1
+            if attempt > RATE_LIMIT_RETRIES:
+                raise converted(action, subject, error, fix) from None
+            sleep(backoff(attempt, jitter))
+        except stripe.StripeError as error:
+            raise converted(action, subject, error, fix) from None
+
+
+def converted(action: str, subject: str, error: stripe.StripeError, fix: Fix | None = None) -> StripeAppsError:
+    """The SDK's exception as StripeAppsError naming the object, code, param and Request-Id."""
+    return StripeAppsError(
+        action,
+        subject,
+        error.user_message or _message(error),
+        code=error.code or _field(error, "code"),
+        param=getattr(error, "param", None) or _field(error, "param"),
+        request_id=error.request_id,
+        http_status=error.http_status,
+        fix=(fix(error) if fix else None) or default_fix(error),
+    )
 
 
 def _field(error: stripe.StripeError, name: str) -> str | None:
@@ -102,7 +133,9 @@ def default_fix(error: stripe.StripeError) -> str | None:
     if isinstance(error, stripe.PermissionError):
         return "give the key the `app_install_write` permission (Dashboard > Developers > API keys)"
     if isinstance(error, stripe.RateLimitError):
-        return "Stripe kept rate limiting after retries; run again or lower --parallel"
+        return (
+            f"Stripe kept rate limiting after {RATE_LIMIT_RETRIES} backoffs; run `pulumi up` again, or lower --parallel"
+        )
     if isinstance(error, stripe.APIConnectionError):
         return "check stripe-apps:apiBase and the network, then run `pulumi up` again"
     return None

@@ -8,9 +8,11 @@ only as good as the provider's own state there. The emulator's upload surface an
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import re
 import subprocess
+import sys
 import tempfile
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -145,12 +147,25 @@ class ApiUploader:
         return str(secret) if secret else None
 
 
-# `stripe apps upload` prints the app's id (`app_...`) on success in current CLI versions.
+# Some CLI versions print the app object's id (`app_...`); the current one does not (see CliUploader).
 _APP_OBJECT = re.compile(r"\b(app_[A-Za-z0-9]+)\b")
+# What the apps plugin prints when an upload did not land, whatever its exit code.
+# U+00D7 is the apps plugin's failure mark ("\u00d7 Failed to register NAME").
+_FAILURE_LINE = re.compile(r"^\s*(\u00d7|\u2717|Request failed\b|\[ERROR\]|Error:)", re.MULTILINE)
+_SUCCESS_LINE = re.compile(r"^\s*(✔\s*Uploaded\b|App uploaded successfully\b)", re.MULTILINE)
+_REQUEST_FAILED = re.compile(r"Request failed, status=(\d+), body=(\{.*\})", re.DOTALL)
+# The confirmation prompt (`... Do you want to proceed? [Y/n]:`) reads stdin; this is our answer.
+CONFIRMATION = "y\n"
 
 
 class CliUploader:
     """Real Stripe: runs `stripe apps upload` in the app directory, non-interactively, with a timeout.
+
+    The CLI builds and packages the app directory itself, so it uploads what its own rules pick:
+    `bundle_dir` and `ignore` cannot be honoured and are refused at preview. The confirmation prompt
+    is answered on stdin. Success is the CLI's "Uploaded" line; a "Failed to register"/"Request failed" line is
+    a failure even when the exit code is 0. The CLI never prints the app object's id, so it comes
+    from stack config `stripe-apps:appIds` unless a CLI prints one.
 
     The key is passed with `--api-key` (the CLI ignores STRIPE_API_KEY, stripe/stripe-apps#375), so
     it is visible to other local users in the process list while the upload runs; it is redacted from
@@ -163,6 +178,7 @@ class CliUploader:
         self._command = settings.stripe_cli
         self._key = settings.key_for("test")
         self._timeout = settings.upload_timeout
+        self._app_ids = dict(settings.app_ids)
 
     def close(self) -> None:
         pass
@@ -183,15 +199,56 @@ class CliUploader:
         from pulumi_stripe_apps.manifest import load_manifest  # noqa: PLC0415
 
         data, _ = load_manifest(app_dir)
-        subject = f"{data.get('id')}@{data.get('version')}"
-        env = {**os.environ, "CI": "true", "STRIPE_CLI_TELEMETRY_OPTOUT": "1"}
+        manifest_id, version = str(data.get("id")), str(data.get("version"))
+        subject = f"app version {manifest_id}@{version}"
+        output = self._run(app_dir, subject)
+        failure = _FAILURE_LINE.search(output)
+        adopted = False
+        if failure is not None:
+            error = _cli_error(subject, output)
+            if error.code != "resource_already_exists":
+                raise error
+            # An earlier run uploaded this version and was cut off before it was recorded. Stripe shows
+            # no Version History to compare content with, so the version string is trusted.
+            adopted = True
+        elif _SUCCESS_LINE.search(output) is None:
+            raise StripeAppsError(
+                "uploading",
+                subject,
+                f"`stripe apps upload` did not report an upload: {_tail(output)}",
+                fix="run `stripe apps upload` in the app directory by hand to see what it asks or reports",
+            )
+        printed = _APP_OBJECT.search(output)
+        app = printed.group(1) if printed else self._app_ids.get(manifest_id, "")
+        if adopted:
+            print(
+                f"warning: {subject} was already uploaded (an interrupted earlier run, or another uploader); "
+                "Stripe cannot show its content, so this stack takes it as the declared content. If the "
+                "content differs, bump `version`.",
+                file=sys.stderr,
+            )
+        return Upload(
+            id=f"cli:{manifest_id}@{version}",
+            app=app,
+            app_id=manifest_id,
+            version=version,
+            # The CLI reports acceptance; processing goes on at Stripe where no public API shows it.
+            status="uploaded",
+            fingerprint=fingerprint,
+            distribution_type=str(data.get("distribution_type") or "private"),
+            sandbox_install_compatible=bool(data.get("sandbox_install_compatible")),
+            permissions=[str(p.get("permission")) for p in data.get("permissions") or [] if isinstance(p, dict)],
+        )
+
+    def _run(self, app_dir: Path, subject: str) -> str:
+        env = {**os.environ, "STRIPE_CLI_TELEMETRY_OPTOUT": "1"}
         command = [self._command, "apps", "upload", "--api-key", self._key]
         try:
             done = subprocess.run(
                 command,
                 cwd=app_dir,
                 env=env,
-                stdin=subprocess.DEVNULL,
+                input=CONFIRMATION,
                 capture_output=True,
                 text=True,
                 timeout=self._timeout,
@@ -213,24 +270,54 @@ class CliUploader:
             ) from None
         output = self._redact(done.stdout + "\n" + done.stderr)
         if done.returncode != 0:
+            error = _cli_error(subject, output)
             raise StripeAppsError(
-                "uploading", subject, f"`stripe apps upload` exited with {done.returncode}: {output.strip()}"
+                "uploading",
+                subject,
+                f"`stripe apps upload` exited with {done.returncode}: {error.detail}",
+                code=error.code,
+                http_status=error.http_status,
+                request_id=error.request_id,
+                fix=error.fix,
             )
-        app_match = _APP_OBJECT.search(output)
-        return Upload(
-            id=f"cli:{data.get('id')}@{data.get('version')}",
-            app=app_match.group(1) if app_match else "",
-            app_id=str(data.get("id")),
-            version=str(data.get("version")),
-            status="completed",
-            fingerprint=fingerprint,
-            distribution_type=str(data.get("distribution_type") or "private"),
-            sandbox_install_compatible=bool(data.get("sandbox_install_compatible")),
-            permissions=[str(p.get("permission")) for p in data.get("permissions") or [] if isinstance(p, dict)],
-        )
+        return output
 
     def _redact(self, text: str) -> str:
-        return text.replace(self._key, "sk_test_***")
+        return text.replace(self._key, self._key[:8] + "***")
+
+
+def _cli_error(subject: str, output: str) -> StripeAppsError:
+    """The Stripe error inside a failed CLI transcript (`Request failed, status=N, body={...}`)."""
+    found = _REQUEST_FAILED.search(output)
+    body: dict[str, Any] = {}
+    if found is not None:
+        with contextlib.suppress(ValueError):
+            parsed = json.loads(found.group(2))
+            body = parsed.get("error", {}) if isinstance(parsed, dict) else {}
+    status = int(found.group(1)) if found else None
+    request_log = str(body.get("request_log_url") or "")
+    return StripeAppsError(
+        "uploading",
+        subject,
+        str(body.get("message") or _tail(output)),
+        code=body.get("code"),
+        param=body.get("param"),
+        http_status=status,
+        request_id=request_log.rsplit("/", 1)[-1] if "/logs/req_" in request_log else None,
+        fix=_CLI_FIXES.get(status or 0, "run `stripe apps upload` in the app directory by hand to see the failure"),
+    )
+
+
+_CLI_FIXES = {
+    401: "the key in stripe-apps:testApiKey was refused: set a valid test-mode secret key",
+    403: "uploads need a secret key (sk_test_...) of the app's account in stripe-apps:testApiKey",
+    400: "fix what Stripe names above; if the version exists already, bump `version` in stripe-app.json",
+}
+
+
+def _tail(output: str, lines: int = 6) -> str:
+    kept = [line.strip() for line in output.strip().splitlines() if line.strip()]
+    return " | ".join(kept[-lines:]) or "no output"
 
 
 @contextlib.contextmanager

@@ -1,13 +1,17 @@
 """AppInstallation: an app installed on its own account in test mode, a sandbox or live mode.
 
-check   mode, distribution and key are valid; sandbox needs a sandbox-compatible version (no HTTP)
-diff    app or mode change -> replace (new install first); private -> public -> replace, uninstall
-        first; version change or drift -> update
-create  version rule (GET /v1/apps/uploads?app=), POST /v1/apps/installs (returns an existing
+check   mode, distribution and key are valid; sandbox needs a sandbox-compatible version (no HTTP);
+        on Stripe's public surface `public` distribution is refused (Dashboard only) and a live
+        install needs the version's requested_access for its permission gate
+diff    the field table: app, mode or distribution change -> replace (new install first; private ->
+        public uninstalls first); version change or drift -> update
+create  version rule (emulator: GET /v1/apps/uploads?app=), POST /v1/apps/installs (returns an existing
         install when nothing is pending), GET /v1/apps/installs/:id until installed
-        public: POST /v1/apps/apps/:id/submit_for_review (emulator; the Dashboard on Stripe)
-read    GET /v1/apps/installs/:id (404 -> gone) and Version History -> drift
-update  version rule, permission gate in live, POST /v1/apps/installs/:id (reauthorize), wait
+        public: POST /v1/apps/apps/:id/submit_for_review (emulator only; the Dashboard on Stripe)
+read    GET /v1/apps/installs/:id (404 -> gone); pending access, status and (emulator) Version History
+        -> drift
+update  version rule, permission gate in live (declared access vs *_granted), POST
+        /v1/apps/installs/:id (reauthorize), wait
 delete  POST /v1/apps/installs/:id/uninstall, GET until 404; already gone is success
 """
 
@@ -31,11 +35,11 @@ from pulumi.dynamic import (
 )
 
 from pulumi_stripe_apps.errors import StripeAppsError
-from pulumi_stripe_apps.fields import Field, Policy, is_unknown, public
+from pulumi_stripe_apps.fields import Field, Policy, changed_fields, is_unknown, public
 from pulumi_stripe_apps.poll import wait_until
 from pulumi_stripe_apps.resources.base import ConfiguredProvider
 from pulumi_stripe_apps.settings import MODES, Mode, Settings
-from pulumi_stripe_apps.stripe_api import client_for, is_missing, stripe_errors
+from pulumi_stripe_apps.stripe_api import client_for, is_missing, stripe_call
 from pulumi_stripe_apps.uploads import Upload, Uploader, open_http, uploader_for
 
 if TYPE_CHECKING:
@@ -44,6 +48,11 @@ if TYPE_CHECKING:
 DISTRIBUTIONS = ("private", "public")
 CHANNELS: dict[Mode, str] = {"test": "private_test", "sandbox": "private_test", "live": "private_live"}
 MARKETPLACE_PREFIX = "marketplace:"
+PUBLIC_DISTRIBUTION_STEPS = (
+    "publishing on the App Marketplace has no public Stripe API (the Dashboard only), so this stack cannot do it "
+    "and changes nothing. In the Dashboard: uninstall the app from live mode, then submit it for review (Apps > "
+    "your app > Publish). Keep distribution='private' here until it is listed"
+)
 
 FIELDS: tuple[Field, ...] = (
     Field("app", Policy.REPLACE, "string", "The app object id (app_...), e.g. AppVersion.app.", required=True),
@@ -56,7 +65,13 @@ FIELDS: tuple[Field, ...] = (
         "requested_permissions",
         Policy.IGNORE,
         "array",
-        "AppVersion.permissions; lets preview show the new access a live upgrade would grant.",
+        "AppVersion.permissions; lets preview show the new permissions a live upgrade would grant.",
+    ),
+    Field(
+        "requested_access",
+        Policy.IGNORE,
+        "object",
+        "AppVersion.requested_access; the live permission gate compares it with what the install holds.",
     ),
     Field("status", Policy.COMPUTED, "string", "Stripe's install status, or the Marketplace review status."),
     Field("channel", Policy.COMPUTED, "string", "private_test, private_live or public."),
@@ -86,7 +101,7 @@ class AppInstallationProvider(ConfiguredProvider):
         if mode not in MODES:
             failures.append(CheckFailure("mode", f"mode is {mode!r}; allowed values: {', '.join(MODES)}"))
         else:
-            problem = self.settings().key_problem(mode)
+            problem = self.settings().key_problem(mode)  # before the surface checks: keys come first
             if problem:
                 failures.append(CheckFailure("mode", problem))
         if distribution not in DISTRIBUTIONS:
@@ -97,6 +112,22 @@ class AppInstallationProvider(ConfiguredProvider):
                     "distribution",
                     "public distribution is a live-mode Marketplace listing; in test mode and sandboxes your "
                     "own app installs privately: set distribution='private' for this install",
+                )
+            )
+        settings = self.settings()
+        if settings.surface == "public" and distribution == "public":
+            failures.append(CheckFailure("distribution", PUBLIC_DISTRIBUTION_STEPS))
+        if (
+            settings.surface == "public"
+            and mode == "live"
+            and checked.get("requested_access") is None
+            and checked.get("requested_permissions") is None
+        ):
+            failures.append(
+                CheckFailure(
+                    "requested_access",
+                    "a live install on Stripe needs the version's access for its permission gate (Stripe shows no "
+                    "Version History to read it from): pass requested_access=version.requested_access",
                 )
             )
         if olds.get("distribution") == "public" and distribution == "private":
@@ -132,9 +163,9 @@ class AppInstallationProvider(ConfiguredProvider):
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         # An unknown app id (its AppVersion is being replaced) is the same app: one app keeps its app_ id.
         replaces = [
-            name
-            for name in ("app", "mode", "distribution")
-            if olds.get(name) != news.get(name) and not is_unknown(news.get(name))
+            field.name
+            for field in changed_fields(FIELDS, olds, news)
+            if field.policy is Policy.REPLACE and not is_unknown(news.get(field.name))
         ]
         # private -> public: the live install must be gone before the app may be published.
         delete_first = "distribution" in replaces
@@ -169,10 +200,17 @@ class AppInstallationProvider(ConfiguredProvider):
                 )
             client = scope.enter_context(client_for(settings, mode))
             subject = _subject(props)
-            with stripe_errors("installing", subject):
-                install = client.v1.apps.installs.create(params={"app": props["app"], "channel": CHANNELS[mode]})
+            params: stripe.params.apps.InstallCreateParams = {"app": props["app"], "channel": CHANNELS[mode]}
+            install = stripe_call(
+                "installing",
+                subject,
+                lambda options: client.v1.apps.installs.create(params=params, options=options),
+                write=True,
+            )
             install = self._wait_installed(client, settings, install, subject)
-            return CreateResult(id_=install.id, outs=self._outputs(props, install, newest))
+            outs = self._outputs(props, install, newest)
+            _warn_drift(outs, _subject(props, install.id))
+            return CreateResult(id_=install.id, outs=outs)
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         with contextlib.ExitStack() as scope:
@@ -184,8 +222,7 @@ class AppInstallationProvider(ConfiguredProvider):
                 return ReadResult(id_=id_, outs=outs, inputs=_inputs(props))
             client = scope.enter_context(client_for(settings, props["mode"]))
             try:
-                with stripe_errors("reading", _subject(props, id_)):
-                    install = client.v1.apps.installs.retrieve(id_)
+                install = _retrieve(client, "reading", _subject(props, id_), id_)
             except StripeAppsError as error:
                 if is_missing(error):
                     print(
@@ -219,22 +256,27 @@ class AppInstallationProvider(ConfiguredProvider):
             client = scope.enter_context(client_for(settings, mode))
             subject = _subject(news, id_)
             # Only the live permission gate needs the install's granted access; elsewhere the read is waste.
-            if newest is not None and mode == "live" and not news.get("allow_permission_changes"):
-                with stripe_errors("reading", subject):
-                    current = client.v1.apps.installs.retrieve(id_)
-                delta = _new_access(current, newest)
+            wanted = _requested(news, newest)
+            if wanted is not None and mode == "live" and not news.get("allow_permission_changes"):
+                delta = _new_access(_retrieve(client, "reading", subject, id_), wanted)
                 if delta:
                     raise StripeAppsError(
                         "upgrading",
                         subject,
-                        f"version {newest.version} asks for access the live install does not have: {', '.join(delta)}",
+                        f"version {news['version']} asks for access the live install does not have: {', '.join(delta)}",
                         fix="review the new access, then set allow_permission_changes=True on this AppInstallation "
                         "and run `pulumi up` again",
                     )
-            with stripe_errors("re-authorizing", subject):
-                install = client.v1.apps.installs.update(id_)
+            install = stripe_call(
+                "re-authorizing",
+                subject,
+                lambda options: client.v1.apps.installs.update(id_, options=options),
+                write=True,
+            )
             install = self._wait_installed(client, settings, install, subject)
-            return UpdateResult(outs=self._outputs(news, install, newest))
+            outs = self._outputs(news, install, newest)
+            _warn_drift(outs, subject)
+            return UpdateResult(outs=outs)
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         with contextlib.ExitStack() as scope:
@@ -249,8 +291,7 @@ class AppInstallationProvider(ConfiguredProvider):
             client = scope.enter_context(client_for(settings, props["mode"]))
             subject = _subject(props, id_)
             try:
-                with stripe_errors("uninstalling", subject):
-                    client.v1.apps.installs.uninstall(id_)
+                _uninstall(client, subject, id_)
             except StripeAppsError as error:
                 if is_missing(error):
                     return
@@ -258,8 +299,7 @@ class AppInstallationProvider(ConfiguredProvider):
 
             def current() -> stripe.apps.Install | None:
                 try:
-                    with stripe_errors("uninstalling", subject):
-                        return client.v1.apps.installs.retrieve(id_)
+                    return _retrieve(client, "uninstalling", subject, id_)
                 except StripeAppsError as error:
                     if is_missing(error):
                         return None
@@ -287,8 +327,7 @@ class AppInstallationProvider(ConfiguredProvider):
         self, client: stripe.StripeClient, settings: Settings, install: stripe.apps.Install, subject: str
     ) -> stripe.apps.Install:
         def current() -> stripe.apps.Install:
-            with stripe_errors("installing", subject):
-                return client.v1.apps.installs.retrieve(install.id)
+            return _retrieve(client, "installing", subject, install.id)
 
         final = wait_until(
             current,
@@ -301,8 +340,7 @@ class AppInstallationProvider(ConfiguredProvider):
         if final.status == "install_failed":
             # Leave nothing half-made: the next `pulumi up` starts from a clean slate.
             try:
-                with stripe_errors("cleaning up", subject):
-                    client.v1.apps.installs.uninstall(final.id)
+                _uninstall(client, subject, final.id, action="cleaning up")
             except StripeAppsError as cleanup:
                 print(f"warning: could not remove the failed install: {cleanup}", file=sys.stderr)
             raise StripeAppsError(
@@ -340,6 +378,7 @@ class AppInstallationProvider(ConfiguredProvider):
             http.close()
 
     def _outputs(self, props: dict[str, Any], install: stripe.apps.Install, newest: Upload | None) -> dict[str, Any]:
+        missing = _missing_grants(install, props)
         return {
             **{name: props.get(name) for name in INPUTS},
             "status": install.status,
@@ -350,8 +389,21 @@ class AppInstallationProvider(ConfiguredProvider):
             "permissions_granted": list(install.permissions_granted or []),
             "permissions_pending": list(install.permissions_pending or []),
             "approval_required": bool(install.approval_required),
-            "drift": [],
+            "drift": [missing] if missing else [],
         }
+
+
+def _warn_drift(outs: dict[str, Any], subject: str) -> None:
+    for line in outs["drift"]:
+        print(f"warning: {subject}: {line}", file=sys.stderr)
+
+
+def _retrieve(client: stripe.StripeClient, action: str, subject: str, id_: str) -> stripe.apps.Install:
+    return stripe_call(action, subject, lambda options: client.v1.apps.installs.retrieve(id_, options=options))
+
+
+def _uninstall(client: stripe.StripeClient, subject: str, id_: str, action: str = "uninstalling") -> None:
+    stripe_call(action, subject, lambda options: client.v1.apps.installs.uninstall(id_, options=options), write=True)
 
 
 def _subject(props: dict[str, Any], id_: str | None = None) -> str:
@@ -425,8 +477,8 @@ def _enforce_version_rule(uploader: Uploader, props: dict[str, Any]) -> Upload |
 
 def _announce_new_access(olds: dict[str, Any], news: dict[str, Any]) -> None:
     """Shows at preview the permissions a live upgrade would add, so the gate in `update` is no surprise."""
-    requested = news.get("requested_permissions")
-    if news.get("mode") != "live" or not isinstance(requested, list) or is_unknown(news.get("version")):
+    requested = (_requested(news, None) or {}).get("permissions")
+    if news.get("mode") != "live" or requested is None or is_unknown(news.get("version")):
         return
     granted = set(olds.get("permissions_granted") or [])
     added = [name for name in requested if isinstance(name, str) and name not in granted]
@@ -444,18 +496,77 @@ def _announce_new_access(olds: dict[str, Any], news: dict[str, Any]) -> None:
     )
 
 
-def _new_access(install: stripe.apps.Install, upload: Upload) -> list[str]:
-    """What `upload` asks for beyond what the install was granted: permissions, CSP, endpoints."""
-    granted = set(install.permissions_granted or [])
-    delta = [f"permission {name}" for name in upload.permissions if name not in granted]
+Access = dict[str, list[str]]
+ACCESS_KINDS = ("permissions", "connect_src", "image_src", "endpoints")
+
+
+def _upload_access(upload: Upload) -> Access:
+    return {
+        "permissions": list(upload.permissions),
+        "connect_src": list(upload.content_security_policy.get("connect_src", [])),
+        "image_src": list(upload.content_security_policy.get("image_src", [])),
+        "endpoints": list(upload.endpoints),
+    }
+
+
+def _requested(props: dict[str, Any], newest: Upload | None) -> Access | None:
+    """What the declared version asks for: its declared access (both surfaces) or, on the emulator's full
+    surface, the newest upload's; None when neither is known."""
+    declared = props.get("requested_access")
+    if isinstance(declared, dict) and not is_unknown(declared):
+        return {kind: [str(item) for item in declared.get(kind) or []] for kind in ACCESS_KINDS}
+    if newest is not None:
+        return _upload_access(newest)
+    permissions = props.get("requested_permissions")
+    if isinstance(permissions, list) and not is_unknown(permissions):
+        return {"permissions": [str(name) for name in permissions]}
+    return None
+
+
+def _granted(install: stripe.apps.Install) -> Access:
     csp = install.content_security_policy_granted
     granted_csp: dict[str, Any] = csp.to_dict() if csp is not None else {}
-    for directive, wanted in upload.content_security_policy.items():
-        have = set(granted_csp.get(directive) or [])
-        delta += [f"{directive} {url}" for url in wanted if url not in have]
-    have_endpoints = set(install.endpoints_granted or [])
-    delta += [f"endpoint {url}" for url in upload.endpoints if url not in have_endpoints]
-    return delta
+    return {
+        "permissions": list(install.permissions_granted or []),
+        "connect_src": list(granted_csp.get("connect_src") or []),
+        "image_src": list(granted_csp.get("image_src") or []),
+        "endpoints": list(install.endpoints_granted or []),
+    }
+
+
+ACCESS_LABELS = {
+    "permissions": "permission",
+    "connect_src": "connect_src",
+    "image_src": "image_src",
+    "endpoints": "endpoint",
+}
+
+
+def _new_access(install: stripe.apps.Install, wanted: Access) -> list[str]:
+    """What `wanted` asks for beyond what the install was granted: permissions, CSP, endpoints."""
+    granted = _granted(install)
+    return [
+        f"{ACCESS_LABELS[kind]} {item}"
+        for kind in ACCESS_KINDS
+        for item in wanted.get(kind, [])
+        if item not in granted[kind]
+    ]
+
+
+def _missing_grants(install: stripe.apps.Install, props: dict[str, Any]) -> str | None:
+    """After an install or upgrade: declared access the install did not receive means Stripe installed
+    another upload than the declared version (its processing failed, or someone uploaded after it)."""
+    declared = props.get("requested_access")
+    if install.status != "installed" or not isinstance(declared, dict) or is_unknown(declared):
+        return None
+    missing = _new_access(install, _requested(props, None) or {})
+    if not missing:
+        return None
+    return (
+        f"the install lacks access that version {props.get('version')} asks for ({', '.join(missing)}): Stripe "
+        "installed another upload. The upload may have failed processing, or a newer one was made: check the "
+        "app's Version History in the Dashboard"
+    )
 
 
 def _observe(install: stripe.apps.Install, props: dict[str, Any], history: list[Upload]) -> tuple[str, list[str]]:
@@ -465,11 +576,15 @@ def _observe(install: stripe.apps.Install, props: dict[str, Any], history: list[
         drift.append(f"status is {install.status}, not installed")
     pending = list(install.permissions_pending or [])
     if pending:
+        # On Stripe's public surface this is the one sign of a newer upload that asks for new access.
         drift.append(f"permissions pending approval: {', '.join(pending)}")
+    missing = _missing_grants(install, props)
+    if missing:
+        drift.append(missing)
     installed = props.get("installed_version") or props["version"]
     newest = _newest_completed(history)
     if newest is not None and newest.version != installed:
-        if _new_access(install, newest):
+        if _new_access(install, _upload_access(newest)):
             drift.append(f"a newer upload, version {newest.version}, waits for re-authorization")
         else:
             # Stripe moves installs to a newer upload on its own unless it asks for new access.
@@ -506,6 +621,7 @@ class AppInstallation(Resource, module="stripeapps", name="AppInstallation"):
         allow_permission_changes: pulumi.Input[bool] = False,
         sandbox_install_compatible: pulumi.Input[bool] | None = None,
         requested_permissions: pulumi.Input[list[str]] | None = None,
+        requested_access: pulumi.Input[dict[str, list[str]]] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         props: dict[str, Any] = dict.fromkeys(OUTPUTS)
@@ -517,5 +633,6 @@ class AppInstallation(Resource, module="stripeapps", name="AppInstallation"):
             allow_permission_changes=allow_permission_changes,
             sandbox_install_compatible=sandbox_install_compatible,
             requested_permissions=requested_permissions,
+            requested_access=requested_access,
         )
         super().__init__(AppInstallationProvider(), resource_name, props, opts)

@@ -30,7 +30,7 @@ from pulumi_stripe_apps.errors import StripeAppsError
 from pulumi_stripe_apps.fields import Field, Policy, changed_fields
 from pulumi_stripe_apps.resources.base import ConfiguredProvider
 from pulumi_stripe_apps.settings import MODES, Mode
-from pulumi_stripe_apps.stripe_api import client_for, is_missing, stripe_errors
+from pulumi_stripe_apps.stripe_api import client_for, is_missing, stripe_call
 
 if TYPE_CHECKING:
     import stripe
@@ -91,11 +91,17 @@ class AppSecretProvider(ConfiguredProvider):
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         with client_for(self.settings(), props["mode"]) as client:
+            params: stripe.params.apps.SecretFindParams = {
+                "name": props["name"],
+                "scope": _scope(props),
+                "expand": ["payload"],
+            }
             try:
-                with stripe_errors("reading", _subject(props, id_)):
-                    secret = client.v1.apps.secrets.find(
-                        params={"name": props["name"], "scope": _scope(props), "expand": ["payload"]}
-                    )
+                secret = stripe_call(
+                    "reading",
+                    _subject(props, id_),
+                    lambda options: client.v1.apps.secrets.find(params=params, options=options),
+                )
             except StripeAppsError as error:
                 if is_missing(error):
                     print(f"drift: {_subject(props, id_)} is gone (deleted or expired)", file=sys.stderr)
@@ -117,9 +123,14 @@ class AppSecretProvider(ConfiguredProvider):
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         with client_for(self.settings(), props["mode"]) as client:
+            where: stripe.params.apps.SecretDeleteWhereParams = {"name": props["name"], "scope": _scope(props)}
             try:
-                with stripe_errors("deleting", _subject(props, id_)):
-                    client.v1.apps.secrets.delete_where(params={"name": props["name"], "scope": _scope(props)})
+                stripe_call(
+                    "deleting",
+                    _subject(props, id_),
+                    lambda options: client.v1.apps.secrets.delete_where(params=where, options=options),
+                    write=True,
+                )
             except StripeAppsError as error:
                 if not is_missing(error):
                     raise
@@ -144,8 +155,14 @@ class AppSecretProvider(ConfiguredProvider):
         }
         if props.get("expires_at") is not None:
             params["expires_at"] = int(props["expires_at"])
-        with client_for(self.settings(), mode) as client, stripe_errors(action, _subject(props), _limit_fix):
-            return client.v1.apps.secrets.create(params=params)
+        with client_for(self.settings(), mode) as client:
+            return stripe_call(
+                action,
+                _subject(props),
+                lambda options: client.v1.apps.secrets.create(params=params, options=options),
+                write=True,
+                fix=_limit_fix,
+            )
 
 
 def _check_name(name: Any) -> list[CheckFailure]:

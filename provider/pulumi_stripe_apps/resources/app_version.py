@@ -1,10 +1,12 @@
 """AppVersion: one uploaded version of a Stripe App, like `stripe apps upload`.
 
-check   reads stripe-app.json, validates it, fingerprints the bundle (no HTTP)
+check   reads stripe-app.json, validates it, fingerprints the bundle (no HTTP); with the Stripe CLI
+        (Stripe's public surface) the app's `app_...` id must be in stack config stripe-apps:appIds
 diff    version or content change -> replace (a new upload); versions are immutable
-create  GET /v1/apps/uploads?app_id= (adopt a matching upload) or POST /v1/apps/uploads, then
-        GET /v1/apps/uploads/:id until completed or failed; GET /v1/apps/apps/:app (signing secret)
-read    GET /v1/apps/uploads/:id (status; a failed upload is drift)
+create  emulator: GET /v1/apps/uploads?app_id= (adopt a matching upload) or POST /v1/apps/uploads,
+        then GET /v1/apps/uploads/:id until completed or failed; GET /v1/apps/apps/:app (signing secret)
+        Stripe: `stripe apps upload` in the app directory (no Version History to adopt from or poll)
+read    emulator: GET /v1/apps/uploads/:id (status; a failed upload is drift); Stripe: state as recorded
 delete  nothing: Stripe cannot delete versions, so the version only leaves the stack
 """
 
@@ -32,6 +34,7 @@ from pulumi_stripe_apps.fingerprint import fingerprint, iter_bundle_files
 from pulumi_stripe_apps.manifest import load_manifest
 from pulumi_stripe_apps.poll import wait_until
 from pulumi_stripe_apps.resources.base import ConfiguredProvider
+from pulumi_stripe_apps.settings import APP_IDS_HELP
 from pulumi_stripe_apps.uploads import Upload, Uploader, uploader_for
 
 FIELDS: tuple[Field, ...] = (
@@ -44,9 +47,15 @@ FIELDS: tuple[Field, ...] = (
     Field("distribution_type", Policy.COMPUTED, "string", "`private` or `public`, from the manifest."),
     Field("sandbox_install_compatible", Policy.COMPUTED, "boolean", "Whether sandboxes may install it."),
     Field("permissions", Policy.COMPUTED, "array", "Permission names the version asks for."),
+    Field(
+        "requested_access",
+        Policy.COMPUTED,
+        "object",
+        "What installing the version asks for: permissions, connect_src, image_src, endpoints.",
+    ),
     Field("app", Policy.COMPUTED, "string", "The app object id (app_...)."),
     Field("upload_id", Policy.COMPUTED, "string", "The upload's id in Version History."),
-    Field("status", Policy.COMPUTED, "string", "processing, completed or failed."),
+    Field("status", Policy.COMPUTED, "string", "processing, completed or failed; `uploaded` via the Stripe CLI."),
     Field("upload_errors", Policy.COMPUTED, "array", "Stripe's validation messages when status is failed."),
     Field("signing_secret", Policy.COMPUTED, "string", "The app's signing secret, or null.", secret=True),
 )
@@ -78,6 +87,17 @@ class AppVersionProvider(ConfiguredProvider):
         if not isinstance(ignore, list) or not all(isinstance(item, str) for item in ignore):
             failures.append(CheckFailure("ignore", "ignore must be a list of patterns such as `*.map`"))
             ignore = []
+        settings = self.settings()
+        if settings.uploader == "cli":
+            failures += [
+                CheckFailure(
+                    name,
+                    f"{name} cannot be used with the Stripe CLI uploader: `stripe apps upload` builds and packages "
+                    "the app directory by its own rules. Remove it (or use the emulator's `api` uploader)",
+                )
+                for name in ("bundle_dir", "ignore")
+                if news.get(name)
+            ]
         _, report = load_manifest(app_dir)
         for issue in report.errors:
             path = issue.path or "stripe-app.json"
@@ -107,7 +127,20 @@ class AppVersionProvider(ConfiguredProvider):
             "distribution_type": manifest.distribution_type,
             "sandbox_install_compatible": manifest.sandbox_install_compatible,
             "permissions": manifest.permission_names(),
+            "requested_access": manifest.requested_access(),
         }
+        if settings.surface == "public":
+            app = settings.app_object_id(manifest.id)
+            if app is None:
+                failures.append(
+                    CheckFailure(
+                        "app_id",
+                        f"the app object id of {manifest.id} is not in stack config stripe-apps:appIds: Stripe's "
+                        "public API and the Stripe CLI never show it, and installs need it. "
+                        + APP_IDS_HELP.replace("MANIFEST_ID", manifest.id),
+                    )
+                )
+            checked["app"] = app
         return CheckResult(checked, failures)
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
@@ -216,7 +249,7 @@ class AppVersionProvider(ConfiguredProvider):
     def _outputs(self, props: dict[str, Any], upload: Upload, uploader: Uploader) -> dict[str, Any]:
         return {
             **public(props),
-            "app": upload.app or None,
+            "app": upload.app or props.get("app") or None,
             "upload_id": upload.id,
             "status": upload.status,
             "upload_errors": [issue.message for issue in upload.errors],
@@ -230,7 +263,7 @@ def _inputs(props: dict[str, Any]) -> dict[str, Any]:
 
 
 # Inputs that `check` derives from the app directory; they are compared on every diff.
-_CHECKED = ("distribution_type", "sandbox_install_compatible", "permissions")
+_CHECKED = ("distribution_type", "sandbox_install_compatible", "permissions", "requested_access")
 
 
 class AppVersion(Resource, module="stripeapps", name="AppVersion"):
@@ -244,6 +277,7 @@ class AppVersion(Resource, module="stripeapps", name="AppVersion"):
     status: pulumi.Output[str]
     upload_errors: pulumi.Output[list[str]]
     permissions: pulumi.Output[list[str]]
+    requested_access: pulumi.Output[dict[str, list[str]]]
     distribution_type: pulumi.Output[str]
     sandbox_install_compatible: pulumi.Output[bool]
     signing_secret: pulumi.Output[str | None]
