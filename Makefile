@@ -1,10 +1,10 @@
-# One obvious command for each thing: `make demo`, `make test`, `make lint`, `make bench`.
+# One obvious command for each thing: `make demo`, `make test`, `make test-fast`, `make lint`, `make bench`.
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 WITH_ENV := . scripts/env.sh &&
 
-.PHONY: setup engine demo demo-down test lint schema reliability bench bench-ci
+.PHONY: setup engine browser demo demo-down test test-fast lint schema reliability bench bench-ci
 setup: $(VENV)/.installed
 
 $(VENV)/.installed: pyproject.toml
@@ -16,14 +16,23 @@ $(VENV)/.installed: pyproject.toml
 engine:
 	@bash scripts/ensure-engine.sh >/dev/null
 
+# Debian's chromium for the Dashboard browser test: installed when missing (as root), else the command to run.
+browser:
+	@bash scripts/ensure-browser.sh
+
 demo: setup engine
 	@$(WITH_ENV) python scripts/demo.py up
 
 demo-down: setup engine
 	@$(WITH_ENV) python scripts/demo.py down
 
-test: setup engine lint
+# The browser check comes first: it fails in a second, before the engine build's minutes.
+test: browser setup engine lint
 	$(WITH_ENV) pytest $(PYTEST_ARGS)
+
+# The edit loop: lint, unit and emulator tests; no engine, no browser.
+test-fast: setup lint
+	$(VENV)/bin/pytest tests/unit tests/emulator $(PYTEST_ARGS)
 
 lint: setup
 	$(VENV)/bin/ruff check .

@@ -4,6 +4,9 @@
 `go install pkg@version` refuses modules whose go.mod has `replace` lines, so the CLI is built
 from a small wrapper module that requires the published modules and copies their non-local
 `replace` lines. Standard library only: it runs before any virtualenv exists.
+
+Prints one progress line per step on stderr; go's own output (hundreds of `go: downloading`
+lines) goes to the log file, whose path and tail are printed when a step fails.
 """
 
 from __future__ import annotations
@@ -14,7 +17,10 @@ import re
 import shutil
 import subprocess
 import sys
+from collections import deque
+from collections.abc import Callable
 from pathlib import Path
+from typing import IO, TypeVar
 
 PULUMI = "github.com/pulumi/pulumi"
 PKG = f"{PULUMI}/pkg/v3"
@@ -23,14 +29,72 @@ LDFLAG_VERSION = f"{SDK}/go/common/version.Version"
 REPLACE_LINE = re.compile(r"^\s*(?:replace\s+)?(\S+)(?:\s+(\S+))?\s+=>\s+(\S+)(?:\s+(\S+))?\s*$")
 
 
-def go(args: list[str], cwd: Path, capture: bool = False) -> str:
-    print("+ go " + " ".join(args), file=sys.stderr, flush=True)
-    done = subprocess.run(["go", *args], cwd=cwd, check=True, text=True, stdout=subprocess.PIPE if capture else None)
+TAIL_LINES = 30
+T = TypeVar("T")
+
+
+class BuildLog:
+    """go's full output, in a file; the terminal gets one line per step."""
+
+    def __init__(self, path: Path, steps: int) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self.steps = steps
+        self.done = 0
+        self.file: IO[str] = path.open("w", encoding="utf-8")
+
+    def step(self, title: str, action: Callable[[], T]) -> T:
+        self.done += 1
+        progress = f"[{self.done}/{self.steps}] {title}"
+        print(f"ensure-engine: {progress}", file=sys.stderr, flush=True)
+        self.write(f"== {progress}")
+        try:
+            return action()
+        except (subprocess.CalledProcessError, OSError, SystemExit) as failure:
+            self.fail(f"[{self.done}/{self.steps}] {title.removesuffix('...')}", failure)
+            raise SystemExit(1) from None
+
+    def write(self, text: str) -> None:
+        self.file.write(text if text.endswith("\n") else text + "\n")
+        self.file.flush()
+
+    def fail(self, progress: str, failure: BaseException) -> None:
+        if isinstance(failure, subprocess.CalledProcessError):
+            reason = f"`{' '.join(map(str, failure.cmd[:3]))} ...` exited with status {failure.returncode}"
+        elif isinstance(failure, SystemExit):
+            reason = str(failure.code)
+        else:
+            reason = str(failure)
+        self.write(f"!! {progress} failed: {reason}")
+        self.file.close()
+        with self.path.open(encoding="utf-8", errors="replace") as log:
+            tail = deque(log, maxlen=TAIL_LINES)
+        print(f"ensure-engine: {progress} failed: {reason}", file=sys.stderr)
+        print(f"ensure-engine: full log: {self.path}; its last {len(tail)} lines:", file=sys.stderr)
+        sys.stderr.write("".join(f"  | {line.rstrip()}\n" for line in tail))
+        sys.stderr.flush()
+
+
+def go(log: BuildLog, args: list[str], cwd: Path, capture: bool = False) -> str:
+    log.write(f"+ (cd {cwd} && go {' '.join(args)})")
+    try:
+        done = subprocess.run(
+            ["go", *args],
+            cwd=cwd,
+            check=True,
+            text=True,
+            stdout=subprocess.PIPE if capture else log.file,
+            stderr=log.file,
+        )
+    except subprocess.CalledProcessError as failure:
+        if failure.stdout:  # `go mod download -json` explains a refusal on stdout
+            log.write(failure.stdout)
+        raise
     return done.stdout or ""
 
 
-def download(module: str, version: str, cwd: Path) -> dict[str, str]:
-    info: dict[str, str] = json.loads(go(["mod", "download", "-json", f"{module}@{version}"], cwd, capture=True))
+def download(log: BuildLog, module: str, version: str, cwd: Path) -> dict[str, str]:
+    info: dict[str, str] = json.loads(go(log, ["mod", "download", "-json", f"{module}@{version}"], cwd, capture=True))
     if info.get("Error"):
         raise SystemExit(f"the module proxy refused {module}@{version}: {info['Error']}")
     return info
@@ -72,10 +136,10 @@ def write_wrapper(work: Path, requires: dict[str, str], replaces: list[str], anc
     (work / "tools.go").write_text(f'//go:build tools\n\npackage enginebuild\n\nimport _ "{anchor}"\n')
 
 
-def build(work: Path, package: str, output: Path, version: str) -> None:
+def build(log: BuildLog, work: Path, package: str, output: Path, version: str) -> None:
     flags = f"-w -s -X {LDFLAG_VERSION}={version}"
-    go(["mod", "tidy"], work)
     go(
+        log,
         [
             "build",
             "-trimpath",
@@ -97,6 +161,7 @@ def main() -> None:
     parser.add_argument("--bin-dir", required=True, type=Path)
     parser.add_argument("--work-dir", required=True, type=Path)
     parser.add_argument("--executor-only", action="store_true", help="a matching CLI exists; skip its build")
+    parser.add_argument("--log", required=True, type=Path, help="where go's own output goes")
     args = parser.parse_args()
     version: str = args.version
     bin_dir: Path = args.bin_dir
@@ -104,15 +169,29 @@ def main() -> None:
     scratch: Path = args.work_dir
     scratch.mkdir(parents=True, exist_ok=True)
 
-    pkg = download(PKG, version, scratch)
-    sdk = download(SDK, version, scratch)
-    replaces = remote_replaces(Path(pkg["GoMod"])) + remote_replaces(Path(sdk["GoMod"]))
-
-    if not args.executor_only:
+    if args.executor_only:
+        log = BuildLog(args.log, steps=2)
+        sdk = log.step("downloading the sdk module...", lambda: download(log, SDK, version, scratch))
+    else:
+        log = BuildLog(args.log, steps=3)
         cli_work = scratch / "cli"
-        write_wrapper(cli_work, {PKG: version, SDK: version}, replaces, f"{PKG}/cmd/pulumi")
-        build(cli_work, f"{PKG}/cmd/pulumi", bin_dir / "pulumi", version)
-    install_executor(sdk, bin_dir)
+        sdk = log.step("downloading modules...", lambda: prepare_cli(log, version, scratch, cli_work))
+        log.step(
+            "compiling pulumi (several minutes)...",
+            lambda: build(log, cli_work, f"{PKG}/cmd/pulumi", bin_dir / "pulumi", version),
+        )
+    log.step("installing executor", lambda: install_executor(sdk, bin_dir))
+    log.file.close()
+
+
+def prepare_cli(log: BuildLog, version: str, scratch: Path, cli_work: Path) -> dict[str, str]:
+    """Downloads pkg, sdk and every module the CLI needs (`go mod tidy`); returns the sdk's info."""
+    pkg = download(log, PKG, version, scratch)
+    sdk = download(log, SDK, version, scratch)
+    replaces = remote_replaces(Path(pkg["GoMod"])) + remote_replaces(Path(sdk["GoMod"]))
+    write_wrapper(cli_work, {PKG: version, SDK: version}, replaces, f"{PKG}/cmd/pulumi")
+    go(log, ["mod", "tidy"], cli_work)
+    return sdk
 
 
 # Shipped inside the sdk module: the program executor, and the launcher the engine runs for dynamic

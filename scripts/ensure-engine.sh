@@ -3,13 +3,15 @@
 #
 # Uses a `pulumi` on PATH when it is exactly the pinned version; otherwise builds it from the Go
 # module proxy into a cache keyed by version, outside the work tree so every clone reuses it.
-# Prints the bin directory (to put first on PATH) as its only line on stdout.
+# Prints the bin directory (to put first on PATH) as its only line on stdout; progress goes to stderr,
+# one line per step, and go's own output to $ENGINE_DIR/build.log (its tail is printed if a step fails).
 set -euo pipefail
 
 PULUMI_VERSION="${PULUMI_VERSION:-v3.274.1}"
 CACHE_ROOT="${STRIPE_APPS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/pulumi-stripe-apps}"
 ENGINE_DIR="$CACHE_ROOT/pulumi/$PULUMI_VERSION"
 BIN_DIR="$ENGINE_DIR/bin"
+BUILD_LOG="$ENGINE_DIR/build.log"
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 
 log() { echo "ensure-engine: $*" >&2; }
@@ -32,7 +34,7 @@ build() {
   command -v go >/dev/null || { log "Go is needed to build the Pulumi CLI and none is on PATH"; exit 1; }
   export GOTOOLCHAIN=local CGO_ENABLED=0 GOFLAGS=-mod=mod
   python3 "$HERE/build_engine.py" --version "$PULUMI_VERSION" --bin-dir "$BIN_DIR" \
-    --work-dir "$ENGINE_DIR/src" "$@" >&2
+    --work-dir "$ENGINE_DIR/src" --log "$BUILD_LOG" "$@" >&2
 }
 
 stock_launcher() { grep -qsF -- "-m pulumi.dynamic" "$BIN_DIR/pulumi-resource-pulumi-python"; }
@@ -48,7 +50,7 @@ elif on_path="$(command -v pulumi 2>/dev/null)" && [ "$(stamped_version "$on_pat
   build --executor-only
 else
   started=$(date +%s)
-  log "building Pulumi $PULUMI_VERSION into $BIN_DIR (first time only: several minutes)"
+  log "building Pulumi $PULUMI_VERSION into $BIN_DIR (first time only: several minutes; log: $BUILD_LOG)"
   build
   log "built in $(( $(date +%s) - started ))s"
 fi

@@ -43,7 +43,7 @@ PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     chromium = shutil.which("chromium")
-    assert chromium, "Debian's chromium is missing: .ci/run installs it (apt-get install chromium)"
+    assert chromium, "Debian's chromium is missing: `make test` installs it (scripts/ensure-browser.sh)"
     with sync_playwright() as playwright:
         launched = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
         yield launched
