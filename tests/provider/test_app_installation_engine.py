@@ -1,4 +1,4 @@
-"""AppInstallation through the real engine against the emulator over a real socket."""
+"""AppInstallation through the real engine, on the emulator's full surface and on Stripe's public surface."""
 
 from __future__ import annotations
 
@@ -11,22 +11,11 @@ import stripe
 from pulumi import automation as auto
 
 from pulumi_stripe_apps import AppInstallation, AppVersion
-from stripe_apps_emulator.testing import ControlClient, RunningEmulator
+from stripe_apps_emulator.testing import ControlClient
 from tests.support.apps import set_manifest, write_app
 from tests.support.emulator import objects
 from tests.support.engine import EngineSandbox
-
-
-def config(emulator: RunningEmulator, *, live: bool = True) -> dict[str, auto.ConfigValue]:
-    keys = emulator.keys
-    values = {
-        "stripe-apps:apiBase": auto.ConfigValue(emulator.url),
-        "stripe-apps:testApiKey": auto.ConfigValue(keys["default"]["test"], secret=True),
-        "stripe-apps:sandboxApiKey": auto.ConfigValue(keys["sandbox"]["test"], secret=True),
-    }
-    if live:
-        values["stripe-apps:liveApiKey"] = auto.ConfigValue(keys["default"]["live"], secret=True)
-    return values
+from tests.support.surfaces import Surface
 
 
 def installs_program(app_dir: Path, modes: dict[str, str], **install_args: object) -> Callable[[], None]:
@@ -39,7 +28,7 @@ def installs_program(app_dir: Path, modes: dict[str, str], **install_args: objec
                 version=version.version,
                 mode=mode,
                 sandbox_install_compatible=version.sandbox_install_compatible,
-                requested_permissions=version.permissions,
+                requested_access=version.requested_access,
                 **install_args,  # type: ignore[arg-type]
             )
             pulumi.export(f"{name}_id", install.id)
@@ -55,11 +44,12 @@ def live_installs(control: ControlClient) -> list[dict[str, object]]:
 
 
 def test_installs_in_every_mode_converge_and_survive_out_of_band_uninstall(
-    engine: EngineSandbox, emulator: RunningEmulator, control: ControlClient, tmp_path: Path
+    engine: EngineSandbox, surface: Surface, tmp_path: Path
 ) -> None:
+    control, emulator = surface.control, surface.emulator
     app_dir = write_app(tmp_path / "billing")
     modes = {"dev": "test", "staging": "sandbox", "prod": "live"}
-    stack = engine.inline_stack(installs_program(app_dir, modes), config=config(emulator))
+    stack = engine.inline_stack(installs_program(app_dir, modes), config=surface.config())
     up = stack.up()
     for name in modes:
         assert up.outputs[f"{name}_status"].value == "installed"
@@ -84,10 +74,11 @@ def test_installs_in_every_mode_converge_and_survive_out_of_band_uninstall(
 
 
 def test_version_bump_upgrades_in_place_and_mode_change_replaces(
-    engine: EngineSandbox, emulator: RunningEmulator, control: ControlClient, tmp_path: Path
+    engine: EngineSandbox, surface: Surface, tmp_path: Path
 ) -> None:
+    control = surface.control
     app_dir = write_app(tmp_path / "billing")
-    stack = engine.inline_stack(installs_program(app_dir, {"dev": "test"}), config=config(emulator))
+    stack = engine.inline_stack(installs_program(app_dir, {"dev": "test"}), config=surface.config())
     first = stack.up()
 
     set_manifest(app_dir, version="1.1.0")
@@ -105,17 +96,20 @@ def test_version_bump_upgrades_in_place_and_mode_change_replaces(
     stack.destroy()
 
 
+# Only the emulator lists Version History; on Stripe's public surface an upload that asks for no new access
+# leaves no trace in the Install API (the next test covers what it does reveal).
+@pytest.mark.parametrize("surface", ["full"], indirect=True)
 def test_newer_foreign_upload_is_refused_naming_both_versions(
-    engine: EngineSandbox, emulator: RunningEmulator, control: ControlClient, tmp_path: Path
+    engine: EngineSandbox, surface: Surface, tmp_path: Path
 ) -> None:
     app_dir = write_app(tmp_path / "billing")
-    stack = engine.inline_stack(installs_program(app_dir, {"prod": "live"}), config=config(emulator))
+    stack = engine.inline_stack(installs_program(app_dir, {"prod": "live"}), config=surface.config())
     stack.up()
 
     # Someone else uploads 2.0.0 with the CLI; Stripe moves the live install to it.
     other = write_app(tmp_path / "elsewhere", version="2.0.0", source="export const View = () => 'x';\n")
     other_stack = engine.inline_stack(
-        lambda: AppVersion("billing", app_dir=str(other)) and None, project="other", config=config(emulator)
+        lambda: AppVersion("billing", app_dir=str(other)) and None, project="other", config=surface.config()
     )
     other_stack.up()
     refreshed = stack.refresh()
@@ -124,22 +118,47 @@ def test_newer_foreign_upload_is_refused_naming_both_versions(
         stack.up()
     assert "newest completed upload is version 2.0.0" in str(refused.value)
     assert "declares version 1.0.0" in str(refused.value)
-    assert "Traceback" not in str(refused.value)
 
 
-def test_missing_live_key_fails_at_preview(engine: EngineSandbox, emulator: RunningEmulator, tmp_path: Path) -> None:
+def test_newer_upload_asking_for_new_access_is_refused_from_pending_access(
+    engine: EngineSandbox, surface: Surface, tmp_path: Path
+) -> None:
+    """What the Install API alone reveals (Stripe's public surface): a newer upload's pending access."""
     app_dir = write_app(tmp_path / "billing")
-    stack = engine.inline_stack(installs_program(app_dir, {"prod": "live"}), config=config(emulator, live=False))
+    stack = engine.inline_stack(installs_program(app_dir, {"dev": "test"}), config=surface.config())
+    stack.up()
+
+    other = write_app(tmp_path / "elsewhere", version="2.0.0", permissions=("customer_read", "invoice_write"))
+    other_stack = engine.inline_stack(
+        lambda: AppVersion("billing", app_dir=str(other)) and None, project="other", config=surface.config()
+    )
+    other_stack.up()
+    refreshed = stack.refresh()
+    assert "permissions pending approval: invoice_write" in refreshed.stdout + refreshed.stderr
+    with pytest.raises(auto.CommandError) as refused:
+        stack.up()
+    expected = (
+        "access pending that version 1.0.0 does not ask for (permission invoice_write)"
+        if surface.is_stripe
+        else "newest completed upload is version 2.0.0"
+    )
+    assert expected in str(refused.value)
+    granted = [install["permissions_granted"] for install in objects(surface.control, "install")]
+    assert granted == [["customer_read"]]
+
+
+def test_missing_live_key_fails_at_preview(engine: EngineSandbox, surface: Surface, tmp_path: Path) -> None:
+    app_dir = write_app(tmp_path / "billing")
+    stack = engine.inline_stack(installs_program(app_dir, {"prod": "live"}), config=surface.config(live=False))
     with pytest.raises(auto.CommandError) as refused:
         stack.preview()
     assert "pulumi config set --secret stripe-apps:liveApiKey" in str(refused.value)
 
 
-def test_live_permission_escalation_needs_the_flag(
-    engine: EngineSandbox, emulator: RunningEmulator, control: ControlClient, tmp_path: Path
-) -> None:
+def test_live_permission_escalation_needs_the_flag(engine: EngineSandbox, surface: Surface, tmp_path: Path) -> None:
+    control = surface.control
     app_dir = write_app(tmp_path / "billing")
-    stack = engine.inline_stack(installs_program(app_dir, {"prod": "live"}), config=config(emulator))
+    stack = engine.inline_stack(installs_program(app_dir, {"prod": "live"}), config=surface.config())
     stack.up()
     set_manifest(
         app_dir,
@@ -157,6 +176,7 @@ def test_live_permission_escalation_needs_the_flag(
     assert "permission invoice_write" in str(blocked.value)
     assert "allow_permission_changes=True" in str(blocked.value)
 
+    assert live_installs(control)[0]["permissions_granted"] == ["customer_read"]
     stack.workspace.program = installs_program(app_dir, {"prod": "live"}, allow_permission_changes=True)
     allowed = stack.up()
     assert allowed.outputs["prod_version"].value == "1.1.0"
@@ -165,11 +185,10 @@ def test_live_permission_escalation_needs_the_flag(
     assert len(installed) == 1 and "invoice_write" in installed[0]["permissions_granted"]
 
 
-def test_failed_install_leaves_no_orphan(
-    engine: EngineSandbox, emulator: RunningEmulator, control: ControlClient, tmp_path: Path
-) -> None:
+def test_failed_install_leaves_no_orphan(engine: EngineSandbox, surface: Surface, tmp_path: Path) -> None:
+    control = surface.control
     app_dir = write_app(tmp_path / "billing")
-    stack = engine.inline_stack(installs_program(app_dir, {"dev": "test"}), config=config(emulator))
+    stack = engine.inline_stack(installs_program(app_dir, {"dev": "test"}), config=surface.config())
     control.transitions(install="fail")
     with pytest.raises(auto.CommandError) as failed:
         stack.up()
@@ -178,3 +197,38 @@ def test_failed_install_leaves_no_orphan(
     stack.up()
     stack.preview(expect_no_changes=True)
     assert [install["status"] for install in objects(control, "install")] == ["installed"]
+
+
+def test_rate_limited_installs_back_off_and_converge(engine: EngineSandbox, surface: Surface, tmp_path: Path) -> None:
+    """Stripe's rate-limit 429 carries no Stripe-Should-Retry, so the SDK returns it at once; we back off."""
+    control = surface.control
+    app_dir = write_app(tmp_path / "billing")
+    stack = engine.inline_stack(installs_program(app_dir, {"dev": "test", "prod": "live"}), config=surface.config())
+    control.set_faults(3, [{"route": "POST /v1/apps/installs", "kind": "rate_limit", "probability": 0.5}])
+    stack.up()
+    limited = [entry for entry in control.fault_log() if entry["fired"]]
+    control.clear_faults()
+    assert limited, "the seed fired no 429: pick another"
+    statuses = [entry["status"] for entry in control.requests() if entry["path"] == "/v1/apps/installs"]
+    assert statuses.count(429) == len(limited) and statuses.count(200) == 2
+    keys = [entry["idempotency_key"] for entry in control.requests() if entry["path"] == "/v1/apps/installs"]
+    assert len(set(keys)) == 2  # one key per install, reused by every retry
+    stack.preview(expect_no_changes=True)
+    assert sorted(install["livemode"] for install in objects(control, "install")) == [False, True]
+
+
+@pytest.mark.parametrize("surface", ["stripe"], indirect=True)
+def test_stripe_surface_live_install_needs_the_versions_access_at_preview(
+    engine: EngineSandbox, surface: Surface, tmp_path: Path
+) -> None:
+    app_dir = write_app(tmp_path / "billing")
+
+    def program() -> None:
+        version = AppVersion("billing", app_dir=str(app_dir))
+        AppInstallation("prod", app=version.app, version=version.version, mode="live")
+
+    stack = engine.inline_stack(program, config=surface.config())
+    with pytest.raises(auto.CommandError) as refused:
+        stack.preview()
+    assert "requested_access=version.requested_access" in str(refused.value)
+    assert objects(surface.control, "upload") == []

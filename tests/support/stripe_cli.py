@@ -2,7 +2,7 @@
 
 It asks the real confirmation prompt on stdin, packages the app directory, uploads it to the
 emulator's internal address (which the provider is never given) and prints the real transcript:
-no `app_...` id on success, and a `× Failed to register` transcript with exit code 0 on a refused
+no `app_...` id on success, and a "Failed to register" transcript with exit code 0 on a refused
 upload. Run through the `stripe` wrapper that `install_stripe_cli` writes.
 """
 
@@ -18,6 +18,7 @@ from pathlib import Path
 import httpx
 
 SKIPPED = {"node_modules", ".git", ".build", "dist"}
+FAILURE_MARK = "\u00d7"  # the apps plugin's failure mark, a multiplication sign
 
 
 def package(app_dir: Path) -> bytes:
@@ -66,7 +67,7 @@ def upload(internal_url: str, api_key: str | None, app_dir: Path) -> int:
         return 1
     if response.status_code >= 400:
         # The apps plugin reports a refused upload in its transcript and still exits 0.
-        print(f"× Failed to register {name}")
+        print(f"{FAILURE_MARK} Failed to register {name}")
         print(f"Request failed, status={response.status_code}, body={response.text}")
         return 0
     print(f"✔ Uploaded {name}")

@@ -14,7 +14,7 @@ from pulumi_stripe_apps.resources import app_installation, app_version
 from pulumi_stripe_apps.resources.app_installation import AppInstallationProvider
 from pulumi_stripe_apps.resources.app_version import AppVersionProvider
 from pulumi_stripe_apps.retry import INITIAL_DELAY, MAX_DELAY, backoff, should_retry
-from pulumi_stripe_apps.settings import load_settings
+from pulumi_stripe_apps.settings import STRIPE_API_BASE, load_settings
 
 
 def test_settings_prefer_stack_config_over_environment(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -127,9 +127,14 @@ def test_app_installation_no_change_and_drift() -> None:
     assert drifted.changes is True and drifted.replaces == []
 
 
-def configured_install_provider(**keys: str) -> AppInstallationProvider:
+EMULATOR = "http://127.0.0.1:12111"
+
+
+def configured_install_provider(*, api_base: str = EMULATOR, **keys: str) -> AppInstallationProvider:
+    """A provider on the emulator's full surface, or on Stripe's public one with api_base=STRIPE_API_BASE."""
     provider = AppInstallationProvider()
-    provider.configure(ConfigureRequest(Config({f"stripe-apps:{k}ApiKey": v for k, v in keys.items()}, "p")))
+    config = {f"stripe-apps:{k}ApiKey": v for k, v in keys.items()}
+    provider.configure(ConfigureRequest(Config({**config, "stripe-apps:apiBase": api_base}, "p")))
     return provider
 
 
@@ -166,3 +171,45 @@ def test_fields_tables_cover_every_output_attribute() -> None:
         annotated = set(resource.__annotations__)
         outputs = {field.name for field in module.FIELDS if field.output}
         assert annotated <= outputs | {"app_id", "version", "fingerprint"}
+
+
+def test_the_uploader_defaults_to_the_stripe_cli_for_api_stripe_com_and_to_the_api_elsewhere() -> None:
+    assert load_settings(lambda _key: None).uploader == "cli"
+    assert load_settings(lambda _key: None).surface == "public"
+    emulated = load_settings({"stripe-apps:apiBase": EMULATOR}.get)
+    assert (emulated.uploader, emulated.surface) == ("api", "full")
+
+
+@pytest.mark.parametrize(
+    ("raw", "parsed"),
+    [
+        ('{"com.example.billing": "app_123"}', {"com.example.billing": "app_123"}),
+        ({"com.example.billing": "app_123"}, {"com.example.billing": "app_123"}),
+        (None, {}),
+    ],
+)
+def test_app_ids_come_as_json_or_a_config_map(raw: object, parsed: dict[str, str]) -> None:
+    assert load_settings({"stripe-apps:appIds": raw}.get).app_ids == parsed
+
+
+@pytest.mark.parametrize("raw", ["not json", '["app_1"]', '{"com.example.billing": "acct_1"}'])
+def test_bad_app_ids_are_refused_with_the_expected_shape(raw: str) -> None:
+    with pytest.raises(ValueError, match="stripe-apps:appIds must"):
+        load_settings({"stripe-apps:appIds": raw}.get)
+
+
+def test_stripe_surface_refuses_public_distribution_with_the_dashboard_steps() -> None:
+    provider = configured_install_provider(api_base=STRIPE_API_BASE, live="sk_live_3")
+    news = {"app": "app_1", "version": "1.0.0", "mode": "live", "distribution": "public", "requested_access": {}}
+    failures = provider.check({}, news).failures
+    assert [failure.property for failure in failures] == ["distribution"]
+    assert "uninstall the app from live mode, then submit it for review" in str(failures[0].reason)
+
+
+def test_stripe_surface_live_installs_need_the_versions_access() -> None:
+    provider = configured_install_provider(api_base=STRIPE_API_BASE, live="sk_live_3")
+    news = {"app": "app_1", "version": "1.0.0", "mode": "live"}
+    failures = provider.check({}, news).failures
+    assert [failure.property for failure in failures] == ["requested_access"]
+    assert "requested_access=version.requested_access" in str(failures[0].reason)
+    assert provider.check({}, {**news, "requested_access": {"permissions": []}}).failures == []

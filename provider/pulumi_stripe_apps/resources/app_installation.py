@@ -255,10 +255,14 @@ class AppInstallationProvider(ConfiguredProvider):
             newest = _enforce_version_rule(uploader, news)
             client = scope.enter_context(client_for(settings, mode))
             subject = _subject(news, id_)
-            # Only the live permission gate needs the install's granted access; elsewhere the read is waste.
             wanted = _requested(news, newest)
-            if wanted is not None and mode == "live" and not news.get("allow_permission_changes"):
-                delta = _new_access(_retrieve(client, "reading", subject, id_), wanted)
+            gated = wanted is not None and mode == "live" and not news.get("allow_permission_changes")
+            # Only the gate and, on Stripe's public surface, the version check need the install; else the read is waste.
+            current = _retrieve(client, "reading", subject, id_) if gated or settings.surface == "public" else None
+            if current is not None and settings.surface == "public":
+                _refuse_foreign_pending(current, news, subject)
+            if gated and current is not None and wanted is not None:
+                delta = _new_access(current, wanted)
                 if delta:
                     raise StripeAppsError(
                         "upgrading",
@@ -551,6 +555,39 @@ def _new_access(install: stripe.apps.Install, wanted: Access) -> list[str]:
         for item in wanted.get(kind, [])
         if item not in granted[kind]
     ]
+
+
+def _refuse_foreign_pending(install: stripe.apps.Install, props: dict[str, Any], subject: str) -> None:
+    """Stripe's public surface shows no Version History, but an install's `*_pending` access is what the
+    newest upload asks for beyond the grant: access the declared version does not ask for means the
+    newest upload is another version, which re-authorizing would install."""
+    declared = _requested(props, None)
+    if declared is None:
+        return
+    csp = install.content_security_policy_pending
+    pending_csp: dict[str, Any] = csp.to_dict() if csp is not None else {}
+    pending: Access = {
+        "permissions": list(install.permissions_pending or []),
+        "connect_src": list(pending_csp.get("connect_src") or []),
+        "image_src": list(pending_csp.get("image_src") or []),
+        "endpoints": list(install.endpoints_pending or []),
+    }
+    foreign = [
+        f"{ACCESS_LABELS[kind]} {item}"
+        for kind in ACCESS_KINDS
+        for item in pending.get(kind, [])
+        if item not in declared.get(kind, [])
+    ]
+    if foreign:
+        raise StripeAppsError(
+            "upgrading",
+            subject,
+            f"the install has access pending that version {props.get('version')} does not ask for "
+            f"({', '.join(foreign)}): the app's newest upload is another version, and Stripe installs the newest "
+            "upload",
+            fix="declare the newest version (see the app's Version History in the Dashboard), or upload this content "
+            "again under a new version",
+        )
 
 
 def _missing_grants(install: stripe.apps.Install, props: dict[str, Any]) -> str | None:
