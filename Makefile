@@ -7,10 +7,12 @@ WITH_ENV := . scripts/env.sh &&
 .PHONY: setup engine browser demo demo-down test test-fast lint schema reliability bench bench-ci
 setup: $(VENV)/.installed
 
+# devtools/ (the engine plumbing for this machine) reaches the venv through a .pth file: it is not shipped.
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install -q -U pip
 	$(VENV)/bin/pip install -q -e '.[emulator,dev]'
+	$(VENV)/bin/python -c 'import site, pathlib; pathlib.Path(site.getsitepackages()[0], "stripe-apps-devtools.pth").write_text(str(pathlib.Path("devtools").resolve()) + "\n")'
 	touch $@
 
 engine:

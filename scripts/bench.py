@@ -42,7 +42,7 @@ import pulumi.dynamic.dynamic  # noqa: E402
 from pulumi import automation as auto  # noqa: E402
 
 from pulumi_stripe_apps import AppInstallation, AppVersion  # noqa: E402
-from pulumi_stripe_apps.noop import Noop  # noqa: E402
+from stripe_apps_devtools.noop import Noop  # noqa: E402
 from stripe_apps_emulator.testing import ControlClient  # noqa: E402
 from tests.support.apps import set_manifest, write_app  # noqa: E402
 from tests.support.engine import EngineSandbox  # noqa: E402

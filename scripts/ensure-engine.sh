@@ -25,7 +25,7 @@ write_launchers() {
 #!/bin/sh
 STRIPE_APPS_PYTHON_EXECUTOR="\$(dirname "\$0")/pulumi-language-python-exec" \\
 STRIPE_APPS_PULUMI_VERSION="${PULUMI_VERSION#v}" \\
-  exec "\${PULUMI_PYTHON_CMD:-python3}" -u -m pulumi_stripe_apps.language_host "\$@"
+  exec "\${PULUMI_PYTHON_CMD:-python3}" -u -m stripe_apps_devtools.language_host "\$@"
 LAUNCHER
   chmod +x "$BIN_DIR/pulumi-language-python"
 }

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pulumi
 
-from pulumi_stripe_apps.noop import Noop
+from stripe_apps_devtools.noop import Noop
 from tests.support.engine import EngineSandbox
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -56,7 +56,7 @@ def test_project_directory_lifecycle(engine: EngineSandbox, tmp_path: Path) -> N
         )
     )
     (project / "__main__.py").write_text(
-        "import pulumi\nfrom pulumi_stripe_apps.noop import Noop\n"
+        "import pulumi\nfrom stripe_apps_devtools.noop import Noop\n"
         'pulumi.export("label", Noop("smoke", label="two").label)\n'
     )
     steps = [

@@ -24,6 +24,7 @@ from tests.reliability.conftest import Record, record_row
 from tests.reliability.support import MODES, SIZE, config
 from tests.support.apps import write_app
 from tests.support.engine import EngineSandbox
+from tests.support.errors import stray_tracebacks
 
 BASE: dict[str, Any] = {
     "id": "com.example.fuzz",
@@ -205,10 +206,10 @@ def test_preview_of_arbitrary_input_passes_or_names_a_property(
         except auto.CommandError as error:
             text = str(error)
             problems, others = _problems(text)
-            outcomes["tracebacks"] += "Traceback" in text
+            outcomes["tracebacks"] += bool(stray_tracebacks(text))
             outcomes["other_errors"] += bool(others)
             outcomes["check_failures"] += 1
-            assert "Traceback" not in text, text
+            assert stray_tracebacks(text) == [], text
             assert problems and not others, text
             assert all(reason.strip() for _, reason in problems)
         else:

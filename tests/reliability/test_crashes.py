@@ -17,6 +17,7 @@ from stripe_apps_emulator.testing import ControlClient, RunningEmulator
 from tests.reliability.conftest import Record
 from tests.reliability.support import SIZE, api_requests, audit, live_installs, write_apps
 from tests.support.engine import EngineSandbox
+from tests.support.errors import stray_tracebacks
 
 pytestmark = [pytest.mark.slow, pytest.mark.e2e]
 
@@ -29,6 +30,7 @@ from pathlib import Path
 import pulumi
 
 import pulumi_stripe_apps as stripe_apps
+from tests.support.errors import stray_tracebacks
 
 for app_dir in sorted(Path("apps").iterdir()):
     name = app_dir.name.rsplit(".", 1)[-1]
@@ -185,4 +187,4 @@ def test_killed_up_recovers_without_duplicates_or_orphans(
     assert found.duplicates == 0 and found.orphans == 0 and found.missing == 0, found
     assert len([res for res in deployment["resources"] if res["type"].startswith("pulumi-python:dynamic")]) == 8
     assert left == []
-    assert "Traceback" not in "\n".join(project.log)
+    assert stray_tracebacks("\n".join(project.log)) == []

@@ -13,6 +13,7 @@ from stripe_apps_emulator.testing import ControlClient, RunningEmulator
 from tests.reliability.support import config
 from tests.support.apps import write_app
 from tests.support.engine import EngineSandbox
+from tests.support.errors import stray_tracebacks
 
 pytestmark = [pytest.mark.slow, pytest.mark.e2e]
 
@@ -21,7 +22,7 @@ def failure(stack: auto.Stack, operation: Callable[[auto.Stack], object]) -> str
     with pytest.raises(auto.CommandError) as caught:
         operation(stack)
     text = str(caught.value)
-    assert "Traceback" not in text, text
+    assert stray_tracebacks(text) == [], text
     return text
 
 

@@ -1,20 +1,51 @@
-"""What every resource's provider shares: settings from `configure()`, and nothing worth pickling."""
+"""What every resource's provider shares: settings from `configure()`, errors as short messages, nothing pickled."""
 
 from __future__ import annotations
 
-from typing import Any
+import functools
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from pulumi.dynamic import ConfigureRequest, ResourceProvider
 
+from pulumi_stripe_apps.errors import StripeAppsError
 from pulumi_stripe_apps.settings import Settings, load_settings
+
+LIFECYCLE = ("check", "diff", "create", "read", "update", "delete")
+Method = TypeVar("Method", bound=Callable[..., Any])
+
+
+def reported(method: Method) -> Method:
+    """Raises our errors with no traceback of their own and no chained SDK exception.
+
+    Pulumi's dynamic-provider host (`python -m pulumi.dynamic`) reports every exception as
+    `traceback.format_exc()`. Re-raised here, a StripeAppsError carries only the host's frames and
+    this one, and its message, ending with the fix, is the last thing the user reads.
+    """
+
+    @functools.wraps(method)
+    def call(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(*args, **kwargs)
+        except StripeAppsError as error:
+            raise error.with_traceback(None) from None
+
+    return call  # type: ignore[return-value]
 
 
 class ConfiguredProvider(ResourceProvider):
     """Holds no state: settings come from `configure()` in the provider process and are never pickled.
 
     The engine pickles the provider object into every resource's state and reuses it long after
-    (refresh, destroy), so it carries nothing: no key, no client, no settings.
+    (refresh, destroy), so it carries nothing: no key, no client, no settings. Every lifecycle method
+    of a subclass reports errors through `reported`.
     """
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        for name in LIFECYCLE:
+            if name in cls.__dict__:
+                setattr(cls, name, reported(cls.__dict__[name]))
 
     def __getstate__(self) -> dict[str, Any]:
         return {}
@@ -23,8 +54,16 @@ class ConfiguredProvider(ResourceProvider):
         pass
 
     def configure(self, req: ConfigureRequest) -> None:
-        self._settings = load_settings(req.config.get)
+        try:
+            self._settings: Settings | StripeAppsError = load_settings(req.config.get)
+        except ValueError as error:
+            # configure() runs outside the lifecycle methods; the first of them reports it.
+            self._settings = StripeAppsError(
+                "reading", "the stack config", str(error), fix="correct it with `pulumi config set`"
+            )
 
     def settings(self) -> Settings:
-        found: Settings | None = getattr(self, "_settings", None)
+        found: Settings | StripeAppsError | None = getattr(self, "_settings", None)
+        if isinstance(found, StripeAppsError):
+            raise found
         return found if found is not None else load_settings(lambda _key: None)

@@ -1,0 +1,1 @@
+"""Engine plumbing for development and tests on this machine: not part of the shipped package."""
