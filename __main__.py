@@ -13,6 +13,7 @@ installs = {
         version=version.version,
         mode=mode,
         sandbox_install_compatible=version.sandbox_install_compatible,
+        requested_access=version.requested_access,
     )
     for mode in ("test", "sandbox", "live")
 }

@@ -22,7 +22,7 @@ install = stripe_apps.AppInstallation(
     distribution=distribution,
     allow_permission_changes=config.get_bool("allowPermissionChanges") or False,
     sandbox_install_compatible=version.sandbox_install_compatible,
-    requested_permissions=version.permissions,
+    requested_access=version.requested_access,
     opts=pulumi.ResourceOptions(protect=protect),
 )
 

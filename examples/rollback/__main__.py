@@ -10,7 +10,7 @@ live = stripe_apps.AppInstallation(
     app=version.app,
     version=version.version,
     mode="live",
-    requested_permissions=version.permissions,
+    requested_access=version.requested_access,
 )
 
 pulumi.export("version", version.version)

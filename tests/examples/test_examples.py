@@ -1,7 +1,8 @@
 """Every example project, run as a user would: the `pulumi` CLI in the project directory, emulator over a socket.
 
 Each runs up -> preview (no changes) -> refresh (no changes) -> its scenario -> destroy, and leaves the
-emulator without installs.
+emulator without installs, on both surfaces: the emulator's full one, and Stripe's public one (the Stripe
+CLI stand-in uploads, the app id comes from stripe-apps:appIds).
 """
 
 from __future__ import annotations
@@ -14,10 +15,11 @@ from typing import Any
 
 import pytest
 
-from stripe_apps_emulator.testing import ControlClient, RunningEmulator
+from stripe_apps_emulator.testing import ControlClient
 from tests.support.apps import set_manifest
 from tests.support.emulator import objects
 from tests.support.engine import EngineSandbox
+from tests.support.surfaces import Surface
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 pytestmark = pytest.mark.e2e
@@ -26,16 +28,13 @@ pytestmark = pytest.mark.e2e
 class ExampleProject:
     """A copy of one example in a temporary directory, driven through the CLI."""
 
-    def __init__(self, name: str, tmp_path: Path, engine: EngineSandbox, emulator: RunningEmulator) -> None:
+    def __init__(self, name: str, tmp_path: Path, engine: EngineSandbox, surface: Surface) -> None:
         self.dir = tmp_path / name
         shutil.copytree(EXAMPLES / name, self.dir)
         self.engine = engine
-        self.env = {
-            "STRIPE_APPS_TEST_API_KEY": emulator.keys["default"]["test"],
-            "STRIPE_APPS_LIVE_API_KEY": emulator.keys["default"]["live"],
-            "STRIPE_APPS_SANDBOX_API_KEY": emulator.keys["sandbox"]["test"],
-        }
-        self.api_base = emulator.url
+        manifest_id = json.loads((self.dir / "app" / "stripe-app.json").read_text())["id"]
+        self.env = surface.env(app_ids=[manifest_id])
+        self.settings = surface.settings(app_ids=[manifest_id])
 
     def run(self, *args: str, ok: bool = True) -> subprocess.CompletedProcess[str]:
         done = self.engine.cli(list(args), cwd=self.dir, env=self.env)
@@ -45,7 +44,8 @@ class ExampleProject:
 
     def init(self, stack: str = "dev") -> None:
         self.run("stack", "select", "--create", stack)
-        self.run("config", "set", "stripe-apps:apiBase", self.api_base)
+        for key, value in self.settings.items():
+            self.run("config", "set", key, value)
 
     def config(self, key: str, value: str) -> None:
         self.run("config", "set", key, value)
@@ -65,11 +65,16 @@ class ExampleProject:
 
 
 @pytest.fixture
-def example(tmp_path: Path, engine: EngineSandbox, emulator: RunningEmulator) -> Any:
+def example(tmp_path: Path, engine: EngineSandbox, surface: Surface) -> Any:
     def make(name: str) -> ExampleProject:
-        return ExampleProject(name, tmp_path, engine, emulator)
+        return ExampleProject(name, tmp_path, engine, surface)
 
     return make
+
+
+@pytest.fixture
+def control(surface: Surface) -> ControlClient:
+    return surface.control
 
 
 def test_quickstart(example: Any, control: ControlClient) -> None:
@@ -112,7 +117,9 @@ def test_environments_promote_one_upload_through_dev_staging_and_prod(example: A
     assert objects(control, "install") == []
 
 
-def test_marketplace_switch_uninstalls_live_before_publishing(example: Any, control: ControlClient) -> None:
+def test_marketplace_switch_uninstalls_live_before_publishing(
+    example: Any, control: ControlClient, surface: Surface
+) -> None:
     project: ExampleProject = example("marketplace")
     project.init()
     project.run("up", "--yes")
@@ -121,6 +128,22 @@ def test_marketplace_switch_uninstalls_live_before_publishing(example: Any, cont
 
     set_manifest(project.dir / "app", version="2.0.0", distribution_type="public")
     project.config("billing:distribution", "public")
+    if surface.is_stripe:
+        # No public API submits for review: refused at preview, before any change.
+        before = objects(control, "install")
+        refused = project.run("preview", ok=False)
+        assert refused.returncode != 0
+        assert "uninstall the app from live mode, then submit it for review" in refused.stdout + refused.stderr
+        refused = project.run("up", "--yes", ok=False)
+        assert refused.returncode != 0
+        assert objects(control, "install") == before and [u["version"] for u in objects(control, "upload")] == ["1.0.0"]
+        assert any(install["livemode"] and install["status"] == "installed" for install in before)
+        project.config("billing:distribution", "private")
+        set_manifest(project.dir / "app", version="1.0.0", distribution_type="private")
+        project.converged()
+        project.destroy()
+        assert objects(control, "install") == []
+        return
     preview = project.run("preview", "--diff")
     assert "replace" in preview.stdout
     project.run("up", "--yes")
