@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import copy
 import json
-import os
 import re
 import subprocess
 import sys
@@ -18,7 +17,7 @@ from hypothesis import strategies as st
 from pulumi_stripe_apps.manifest import AppManifest, ManifestReport, load_manifest, validate_manifest
 from pulumi_stripe_apps.manifest_rules import RULES
 
-CORPUS = Path(os.environ.get("STRIPE_APPS_DATA", "/work/shared/data")) / "manifests"
+CORPUS = Path(__file__).resolve().parents[1] / "data" / "manifests"  # a copy of the shared corpus
 JSONC = "LuisValdenecio__viterbi-desk-stripe-oauth.jsonc"
 
 # Corpus files that are genuine author mistakes (see SOURCES.tsv), with every error path they must get.
