@@ -32,11 +32,12 @@ from .errors import (
 from .formdecode import decode_form, decode_multipart
 from .ids import random_id
 from .models import Backend, Caller
-from .models.events import API_VERSION, CURRENT_REQUEST
+from .models.events import CURRENT_REQUEST
 from .models.faults import Decision
 from .models.idempotency import check_key, fingerprint
 from .params import validate
 from .routes import Ctx, Match, Router, all_routes
+from .versions import API_VERSION, check_version
 
 log = logging.getLogger("stripe_apps_emulator")
 METHODS = ["GET", "POST", "DELETE", "PUT", "PATCH", "HEAD", "OPTIONS"]
@@ -61,6 +62,9 @@ class Outcome:
     status: int
     body: dict[str, Any]
     headers: dict[str, str]
+    # Whether an Idempotency-Key stores this result: the endpoint started executing (its parameters
+    # passed validation and the key may use it), whatever the status.
+    saved: bool = True
 
 
 def _json(outcome: Outcome, request_id: str, version: str) -> Response:
@@ -70,8 +74,8 @@ def _json(outcome: Outcome, request_id: str, version: str) -> Response:
     )
 
 
-def _error(exc: StripeError, request_id: str) -> Outcome:
-    return Outcome(exc.status, exc.envelope(request_id), dict(exc.headers))
+def _error(exc: StripeError, request_id: str, *, saved: bool = False) -> Outcome:
+    return Outcome(exc.status, exc.envelope(request_id), dict(exc.headers), saved)
 
 
 def _api_key(request: Request) -> str | None:
@@ -89,7 +93,7 @@ def _api_key(request: Request) -> str | None:
 
 
 class Pipeline:
-    """Request-Id -> faults -> auth -> rate limit -> idempotency -> route -> validate -> handler.
+    """Request-Id -> faults -> auth -> version -> rate limit -> idempotency -> route -> validate -> handler.
 
     On the `stripe` surface, requests to the public address see only what api.stripe.com serves (the
     Install API, the Secret Store API, events); everything else answers Stripe's 404. The emulator's
@@ -117,7 +121,6 @@ class Pipeline:
 
     async def handle(self, request: Request) -> Response:
         request_id = random_id("req_", 14)
-        version = request.headers.get("stripe-version") or API_VERSION
         path = request.url.path
         internal = self.full_surface(request)
         entry = self._entry(request, request_id, internal)
@@ -127,7 +130,7 @@ class Pipeline:
                 outcome = _error(self._unrecognized(request), request_id)
                 entry["status"] = outcome.status
                 self.backend.request_log.append(entry)
-                return _json(outcome, request_id, version)
+                return _json(outcome, request_id, API_VERSION)
         elif dashboard.serves(path):
             return await self._dashboard_page(request, request_id, entry)
         drop = False
@@ -148,7 +151,7 @@ class Pipeline:
         self.backend.request_log.append(entry)
         if drop:
             return _DropResponse()
-        return _json(outcome, request_id, version)
+        return _json(outcome, request_id, entry["version"] or API_VERSION)
 
     @staticmethod
     def _entry(request: Request, request_id: str, internal: bool) -> dict[str, Any]:
@@ -161,6 +164,8 @@ class Pipeline:
             "account": None,
             "mode": None,
             "idempotency_key": request.headers.get("idempotency-key"),
+            # The API version the request used, once its Stripe-Version header passed the check.
+            "version": None,
             "fault": None,
             "status": None,
         }
@@ -217,8 +222,11 @@ class Pipeline:
                 raise LockTimeoutError()
             if decision.kind == "latency":
                 await asyncio.sleep(decision.latency_ms / 1000)
-        caller = self.backend.accounts.authenticate(_api_key(request), request.headers.get("stripe-account"))
+        caller = self.backend.accounts.authenticate(
+            _api_key(request), request.headers.get("stripe-account"), request.headers.get("stripe-context")
+        )
         entry["account"], entry["mode"] = caller.account, caller.mode
+        entry["version"] = check_version(request.headers.get("stripe-version"))
         if not self.backend.rate_limits.allow(f"{caller.account}:{caller.mode}", caller.livemode):
             raise RateLimitedError()
         key = request.headers.get("idempotency-key") if request.method == "POST" else None
@@ -248,7 +256,7 @@ class Pipeline:
                             },
                         )
                 outcome = self._handle(caller, match, raw, request_id, decision)
-                if key is not None and (outcome.status < 400 or outcome.status >= 500):
+                if key is not None and outcome.saved:
                     self.backend.idempotency.save(
                         scope, key, print_, status=outcome.status, body=outcome.body, request_id=request_id
                     )
@@ -264,12 +272,18 @@ class Pipeline:
         # state changes; handlers check their inputs before they write.
         try:
             params = validate(match.route.params, raw)
+        except StripeError as exc:
+            return _error(exc, request_id)  # validation failed: nothing is saved
+        try:
             reply = match.route.handler(Ctx(self.backend, caller, params, match.path, request_id))
         except StripeError as exc:
-            return _error(exc, request_id)
+            # The endpoint started executing: its result is saved (a 404 for a missing object
+            # included), unless the error is itself a parameter check or a missing permission.
+            return _error(exc, request_id, saved=exc.saved)
         status, body = reply if isinstance(reply, tuple) else (200, reply)
         if decision is not None and decision.kind == "error_after":
-            return _error(ApiError("An error occurred after your request was processed (injected fault)."), request_id)
+            error = ApiError("An error occurred after your request was processed (injected fault).")
+            return _error(error, request_id, saved=True)
         return Outcome(status, body, {})
 
     @staticmethod

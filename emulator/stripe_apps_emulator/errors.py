@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-DOC_URL = "https://docs.stripe.com/error-codes/"
+DOC_URL = "https://stripe.com/docs/error-codes/"
+
+
+def doc_url(code: str) -> str:
+    """Stripe's page for an error code: the code with underscores turned to hyphens."""
+    return DOC_URL + code.replace("_", "-")
 
 
 def stripe_error(
@@ -15,17 +20,20 @@ def stripe_error(
     param: str | None = None,
     request_id: str | None = None,
 ) -> dict[str, Any]:
-    """Build Stripe's error envelope; every error the emulator sends goes through here."""
-    return {
-        "error": {
-            "type": type_,
-            "code": code,
-            "message": message,
-            "param": param,
-            "doc_url": DOC_URL + code if code else None,
-            "request_log_url": (f"https://dashboard.stripe.com/test/logs/{request_id}" if request_id else None),
-        }
-    }
+    """Build Stripe's error envelope; every error the emulator sends goes through here.
+
+    Keys that do not apply are omitted, as in Stripe's responses: `code` and `doc_url` only with a
+    code, `param` only with a param. `request_log_url` is on every error that has a Request-Id.
+    """
+    error: dict[str, Any] = {"message": message, "type": type_}
+    if code:
+        error["code"] = code
+        error["doc_url"] = doc_url(code)
+    if param:
+        error["param"] = param
+    if request_id:
+        error["request_log_url"] = f"https://dashboard.stripe.com/test/logs/{request_id}"
+    return {"error": dict(sorted(error.items()))}
 
 
 class StripeError(Exception):
@@ -34,8 +42,10 @@ class StripeError(Exception):
     status: ClassVar[int] = 400
     type_: ClassVar[str] = "invalid_request_error"
     code: ClassVar[str | None] = None
-    # Whether an idempotent result is stored for this error (Stripe keeps 5xx, not validation 4xx).
-    saved: ClassVar[bool] = False
+    # Whether an idempotent result is stored when a handler raises this error: Stripe saves results
+    # once the endpoint started executing (4xx included), not when the parameters failed validation
+    # or the key may not use the endpoint. Errors raised before a handler runs are never saved.
+    saved: ClassVar[bool] = True
 
     def __init__(self, message: str, param: str | None = None, headers: dict[str, str] | None = None):
         super().__init__(message)
@@ -53,28 +63,40 @@ class InvalidRequestError(StripeError):
     """A 400 without a specific code."""
 
 
+class InvalidParameterError(StripeError):
+    """A parameter failed validation (type, length, expand path, scope shape): a 400 without a code."""
+
+    saved = False
+
+
 class ParameterUnknownError(StripeError):
     code = "parameter_unknown"
+    saved = False
 
 
 class ParameterMissingError(StripeError):
     code = "parameter_missing"
+    saved = False
 
 
 class ParameterInvalidEnumError(StripeError):
     code = "parameter_invalid_enum"
+    saved = False
 
 
 class ParameterInvalidIntegerError(StripeError):
     code = "parameter_invalid_integer"
+    saved = False
 
 
 class ParameterInvalidEmptyError(StripeError):
     code = "parameter_invalid_empty"
+    saved = False
 
 
 class ParametersExclusiveError(StripeError):
     code = "parameters_exclusive"
+    saved = False
 
 
 class ResourceMissingError(StripeError):
@@ -131,18 +153,30 @@ class SecretLimitExceededError(StripeError):
 
 
 class AuthenticationRequiredError(StripeError):
+    """A missing or unknown key: Stripe's 401 carries no code."""
+
     status = 401
-    code = "api_key_invalid"
 
 
 class ApiKeyExpiredError(StripeError):
+    """A revoked (expired) key: a 401 without a code, like the other 401s."""
+
     status = 401
-    code = "api_key_expired"
 
 
 class InsufficientPermissionsError(StripeError):
+    """A restricted key without the endpoint's permission: Stripe's 403 names it and carries no code."""
+
+    status = 403
+    saved = False
+
+
+class SecretKeyRequiredError(StripeError):
+    """Emulator-only routes (uploads, review) that take a secret key, not a restricted one."""
+
     status = 403
     code = "secret_key_required"
+    saved = False
 
 
 class AccountInvalidError(StripeError):
@@ -151,8 +185,10 @@ class AccountInvalidError(StripeError):
 
 
 class IdempotencyMismatchError(StripeError):
+    """The same key with other parameters: type `idempotency_error`, no code."""
+
     type_ = "idempotency_error"
-    code = "idempotency_error"
+    saved = False
 
 
 class IdempotencyKeyInUseError(StripeError):
@@ -189,7 +225,7 @@ class LockTimeoutError(StripeError):
 
 
 class ApiError(StripeError):
+    """A 500: type `api_error`, no code; saved and replayed like any result of an executed request."""
+
     status = 500
     type_ = "api_error"
-    code = "api_error"
-    saved = True

@@ -60,13 +60,15 @@ SCHEMAS: dict[str, Any] = {
             "id": STR,
             "object": {"type": "string", "enum": ["apps.secret"]},
             "created": INT,
-            "deleted": {"type": "boolean", "nullable": True},
             "expires_at": {"type": "integer", "nullable": True},
             "livemode": BOOL,
             "name": STR,
             "payload": NSTR,
-            "scope": _object({"type": {"type": "string", "enum": ["account", "user"]}, "user": NSTR}),
-        }
+            # `user` only for user scope.
+            "scope": _object({"type": {"type": "string", "enum": ["account", "user"]}}, {"user": STR}),
+        },
+        # Only on a deleted secret, and then true.
+        {"deleted": {"type": "boolean", "enum": [True]}},
     ),
     "apps.upload": _object(
         {
@@ -115,13 +117,16 @@ SCHEMAS: dict[str, Any] = {
             "pending_webhooks": INT,
             "request": _object({"id": NSTR, "idempotency_key": NSTR}),
             "type": STR,
-        }
+        },
+        # The account the event happened on, when it is another account than the one reading it.
+        {"account": STR},
     ),
     "error": _object(
         {
             "error": _object(
                 {"type": STR, "message": STR},
-                {"code": NSTR, "param": NSTR, "doc_url": NSTR, "request_log_url": NSTR},
+                # Omitted when they do not apply.
+                {"code": STR, "param": STR, "doc_url": STR, "request_log_url": STR},
             )
         }
     ),
@@ -159,7 +164,13 @@ def _param_schema(param: P) -> dict[str, Any]:
     elif param.kind == "enum":
         schema = {"type": "string", "enum": list(param.enum)}
     elif param.kind == "expand":
-        schema = {"type": "array", "items": {"type": "string", "maxLength": 5000}}
+        # Only the listed paths can be expanded; any other is a 400 ("This property cannot be expanded").
+        items: dict[str, Any] = {"type": "string", "maxLength": 5000}
+        if param.enum:
+            items["enum"] = list(param.enum)
+        schema = {"type": "array", "items": items}
+        if not param.enum:
+            schema["maxItems"] = 0
     elif param.kind == "object":
         schema = {
             "type": "object",
@@ -181,7 +192,7 @@ def _param_schema(param: P) -> dict[str, Any]:
     elif param.kind == "file":
         schema = {"type": "string", "format": "binary"}
     else:
-        schema = {"type": "string", "maxLength": 5000}
+        schema = {"type": "string", "maxLength": param.max_length or 5000}
     if param.description:
         schema["description"] = param.description
     return schema

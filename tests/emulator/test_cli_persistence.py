@@ -11,6 +11,8 @@ from pathlib import Path
 
 import stripe
 
+from stripe_apps_emulator.models.accounts import KEY_KINDS, SANDBOX_KEYS
+
 CLI = [sys.executable, "-c", "from stripe_apps_emulator.cli import main; raise SystemExit(main())"]
 
 
@@ -26,7 +28,7 @@ def serve(data: Path) -> Iterator[tuple[str, dict[str, str]]]:
         assert process.stdout is not None
         url = process.stdout.readline().strip()
         keys: dict[str, str] = {}
-        for _ in range(8):  # default: account + 5 keys; sandbox: account + 1 key
+        for _ in range(2 + len(KEY_KINDS) + len(SANDBOX_KEYS)):  # default: account + keys; sandbox: the same
             name, _, value = process.stdout.readline().strip().partition("=")
             keys[name] = value
         yield url, keys

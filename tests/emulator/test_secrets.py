@@ -20,9 +20,9 @@ def test_set_find_list_delete(sdk: Sdk) -> None:
     assert created.id.startswith("appsecret_")
     assert created.object == "apps.secret"
     assert created.payload is None
-    assert created.deleted is False
+    assert "deleted" not in created  # only a deleted secret carries `deleted` (true)
     assert created.livemode is False
-    assert created.scope.to_dict() == {"type": "account", "user": None}
+    assert created.scope.to_dict() == {"type": "account"}  # `user` only for user scope
     found = client.v1.apps.secrets.find({"name": "api_key", "scope": ACCOUNT, "expand": ["payload"]})
     assert found.payload == "s3cr3t"
     assert client.v1.apps.secrets.find({"name": "api_key", "scope": ACCOUNT}).payload is None

@@ -53,7 +53,7 @@ def test_revoked_key_says_to_set_a_valid_key(
     stack = engine.inline_stack(install_program(write_app(tmp_path / "billing"), "sandbox"), config=config(emulator))
     control.revoke_key(emulator.keys["sandbox"]["test"])
     text = failure(stack, lambda s: s.up())
-    assert "HTTP 401" in text and "api_key_expired" in text
+    assert "HTTP 401" in text and "Expired API Key provided" in text
     assert "the API key was refused (revoked or wrong account): set a valid key in stack config" in text
     assert emulator.keys["sandbox"]["test"][8:] not in text
 
@@ -64,7 +64,7 @@ def test_revoked_upload_key_says_to_set_a_valid_key(
     stack = engine.inline_stack(install_program(write_app(tmp_path / "billing"), "test"), config=config(emulator))
     control.revoke_key(emulator.keys["default"]["test"])
     text = failure(stack, lambda s: s.up())
-    assert "HTTP 401" in text and "api_key_expired" in text
+    assert "HTTP 401" in text and "Expired API Key provided" in text
     assert "set a valid key with `pulumi config set --secret stripe-apps:testApiKey`" in text
     assert emulator.keys["default"]["test"][8:] not in text
 

@@ -58,7 +58,7 @@ def test_no_secret_in_state_logs_errors_or_provider_pickles(
     with pytest.raises(auto.CommandError) as refused:
         stack.refresh(log_verbosity=9, log_to_std_err=True, on_output=logs.append, on_error=logs.append)
     errors = str(refused.value)
-    assert "api_key_expired" in errors
+    assert "Expired API Key provided" in errors
 
     stored = subprocess.run(
         ["pulumi", "stack", "export", "--stack", "test"],

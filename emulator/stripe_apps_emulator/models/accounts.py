@@ -10,6 +10,7 @@ from ..errors import (
     ApiKeyExpiredError,
     AuthenticationRequiredError,
     InsufficientPermissionsError,
+    SecretKeyRequiredError,
 )
 from ..ids import derived
 
@@ -20,6 +21,8 @@ DEFAULT_ACCOUNT = "acct_1Emulator0Default"
 SANDBOX_ACCOUNT = "acct_1Emulator0Sandbox"
 INSTALL_WRITE = "app_install_write"
 INSTALL_READ = "app_install_read"
+SECRET_WRITE = "secret_write"
+SECRET_READ = "secret_read"
 
 # name -> (prefix, livemode, restricted permissions or None for a full secret key)
 KEY_KINDS: dict[str, tuple[str, bool, list[str] | None]] = {
@@ -28,6 +31,8 @@ KEY_KINDS: dict[str, tuple[str, bool, list[str] | None]] = {
     "restricted_test_write": ("rk_test_51Emu", False, [INSTALL_READ, INSTALL_WRITE]),
     "restricted_test_no_write": ("rk_test_51Emu", False, [INSTALL_READ]),
     "restricted_live_write": ("rk_live_51Emu", True, [INSTALL_READ, INSTALL_WRITE]),
+    "restricted_test_secret_write": ("rk_test_51Emu", False, [SECRET_READ, SECRET_WRITE]),
+    "restricted_test_secret_read": ("rk_test_51Emu", False, [SECRET_READ]),
 }
 SANDBOX_KEYS = ("test",)
 
@@ -53,8 +58,9 @@ class Caller:
     def restricted(self) -> bool:
         return self.permissions is not None
 
-    def require(self, permission: str) -> None:
-        if self.permissions is not None and permission not in self.permissions:
+    def require(self, permission: str, *also: str) -> None:
+        """A restricted key needs `permission` (or one of `also`, e.g. write access implies read)."""
+        if self.permissions is not None and not {permission, *also} & set(self.permissions):
             raise InsufficientPermissionsError(
                 f"The provided key '{_redact(self.key)}' does not have the required permissions for this "
                 f"endpoint on account '{self.account}'. Having the '{permission}' permission would allow "
@@ -62,8 +68,9 @@ class Caller:
             )
 
     def require_secret_key(self) -> None:
+        """Emulator-only routes (uploads, review) take a secret key."""
         if self.permissions is not None:
-            raise InsufficientPermissionsError(
+            raise SecretKeyRequiredError(
                 f"This request requires a secret key; the restricted key '{_redact(self.key)}' cannot be used."
             )
 
@@ -168,7 +175,9 @@ class Accounts:
         self._backend.store.put("key", key, doc)
         return doc
 
-    def authenticate(self, key: str | None, stripe_account: str | None) -> Caller:
+    def authenticate(self, key: str | None, stripe_account: str | None, stripe_context: str | None = None) -> Caller:
+        """The caller of a request. `Stripe-Context` supersedes `Stripe-Account` when both are sent; either
+        names an account connected to the key's account (a context path `acct_a/acct_b` walks the chain)."""
         if not key:
             raise AuthenticationRequiredError(
                 "You did not provide an API key. You need to provide your API key in the Authorization "
@@ -180,14 +189,18 @@ class Accounts:
         if doc["revoked"]:
             raise ApiKeyExpiredError(f"Expired API Key provided: {_redact(key)}")
         acting = doc["account"]
-        if stripe_account and stripe_account != acting:
-            target = self._backend.store.get("account", stripe_account)
+        context = (stripe_context or "").strip()
+        path = context.split("/") if context else [stripe_account] if stripe_account else []
+        for target_id in path:
+            if target_id == acting:
+                continue
+            target = self._backend.store.get("account", target_id) if target_id else None
             if target is None or target.get("connected_to") != acting:
                 raise AccountInvalidError(
-                    f"The provided key '{_redact(key)}' does not have access to account '{stripe_account}' "
+                    f"The provided key '{_redact(key)}' does not have access to account '{target_id}' "
                     "(or that account does not exist). Application access may have been revoked."
                 )
-            acting = stripe_account
+            acting = target_id
         account = self.get(acting)
         permissions = doc["permissions"]
         return Caller(

@@ -249,8 +249,9 @@ class Apps:
         return self.render_app(self.owned_app(caller, id_), expand)
 
     def list_apps(self, caller: Caller, params: dict[str, Any]) -> dict[str, Any]:
+        expand = [item.removeprefix("data.") for item in params.get("expand", [])]
         apps = [
-            self.render_app(a, params.get("expand", []))
+            self.render_app(a, expand)
             for a in reversed(self._backend.store.all("app"))
             if a["account"] == caller.account and params.get("app_id") in (None, a["app_id"])
         ]

@@ -8,12 +8,11 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import ResourceMissingError
 from ..ids import public, random_id
+from ..versions import API_VERSION
 from .listing import created_matches, paginate
 
 if TYPE_CHECKING:
     from . import Backend
-
-API_VERSION = "2026-09-30.endive"
 
 # The request being served, so that events caused directly by it name it.
 CURRENT_REQUEST: contextvars.ContextVar[dict[str, str | None] | None] = contextvars.ContextVar(
@@ -34,8 +33,11 @@ class Events:
         previous: dict[str, Any] | None = None,
         *,
         direct: bool = True,
+        on_account: str | None = None,
     ) -> dict[str, Any]:
-        """Record an event; `direct` says whether the current request caused it (else request is null)."""
+        """Record an event for `account`; `direct` says whether the current request caused it (else
+        request is null). `on_account` names the account it happened on when that is another account
+        (a Connect-style event: it carries `account`, as events of connected accounts do)."""
         request = CURRENT_REQUEST.get() if direct else None
         data: dict[str, Any] = {"object": obj}
         if previous is not None:
@@ -55,6 +57,8 @@ class Events:
             "type": type_,
             "_account": account,
         }
+        if on_account is not None and on_account != account:
+            event["account"] = on_account
         self._backend.store.put("event", str(event["id"]), event)
         return event
 

@@ -13,14 +13,17 @@ from ..errors import (
     ResourceMissingError,
     SandboxInstallIncompatibleError,
 )
-from ..ids import public, random_id
+from ..ids import derived, public, random_id
 from .accounts import INSTALL_WRITE, Caller
 from .listing import created_matches, paginate
 
 if TYPE_CHECKING:
     from . import Backend
 
+# The object's channel may be `review`; requests (create, the list filter) take only these (SDK 16.1
+# `stripe/params/apps/_install_create_params.py`, `_install_list_params.py`).
 CHANNELS = ("private_live", "private_test", "public", "review", "testing")
+REQUEST_CHANNELS = ("private_live", "private_test", "public", "testing")
 PRIVATE_CHANNELS = ("private_live", "private_test")
 STATUSES = ("install_failed", "installed", "installing", "uninstall_failed", "uninstalling")
 # The SDK documents that approval_required stays false for private apps: their owner grants
@@ -80,6 +83,8 @@ class Installs:
                 install["status"] = "uninstall_failed"
             else:
                 store.delete("install", install["id"])
+                # The application event first: the install's own event is the newest one.
+                self._deauthorized(install)
                 self._emit(install, "apps.install.deleted", self.render(install), direct=False)
                 return None
             store.put("install", install["id"], install)
@@ -107,6 +112,19 @@ class Installs:
         install["content_security_policy_granted"] = copy.deepcopy(upload["content_security_policy"])
         install["endpoints_granted"] = list(upload["endpoints"])
 
+    def recipients(self, install: dict[str, Any]) -> list[str]:
+        """The accounts an install's events go to: the installing account, then the app's developer and
+        the embedding platform (`created_by`) when they are other accounts. A sandbox is its own
+        environment: its parent developing the app is not sent a copy (inferred)."""
+        out = [str(install["account"])]
+        installer = self._backend.store.get("account", install["account"])
+        parent = installer.get("parent") if installer else None
+        app = self._backend.apps.app_doc(install["app"])
+        for other in (app["account"] if app else None, install.get("created_by")):
+            if other and other not in out and other != parent:
+                out.append(str(other))
+        return out
+
     def _emit(
         self,
         install: dict[str, Any],
@@ -116,7 +134,28 @@ class Installs:
         direct: bool,
         previous: dict[str, Any] | None = None,
     ) -> None:
-        self._backend.events.emit(install["account"], install["livemode"], type_, obj, previous, direct=direct)
+        for account in self.recipients(install):
+            self._backend.events.emit(
+                account, install["livemode"], type_, obj, previous, direct=direct, on_account=install["account"]
+            )
+
+    def application(self, install: dict[str, Any]) -> dict[str, Any]:
+        """The app as the older Connect events name it: an `application` with a `ca_...` id."""
+        upload = self._backend.apps.upload_doc(str(install["_upload"]))
+        name = upload["_manifest"].get("name") if upload is not None else None
+        return {
+            "id": "ca_" + derived(f"application:{install['app']}", 24),
+            "object": "application",
+            "name": name if isinstance(name, str) else None,
+        }
+
+    def _authorized(self, install: dict[str, Any], *, direct: bool) -> None:
+        """A new install authorizes the app on the account (`account.application.authorized`)."""
+        self._emit(install, "account.application.authorized", self.application(install), direct=direct)
+
+    def _deauthorized(self, install: dict[str, Any]) -> None:
+        """A finished uninstall revokes the app's access (`account.application.deauthorized`)."""
+        self._emit(install, "account.application.deauthorized", self.application(install), direct=False)
 
     def _emit_update(self, install: dict[str, Any], before: dict[str, Any], *, direct: bool) -> None:
         after = self.render(install)
@@ -214,6 +253,7 @@ class Installs:
         self._grant(install, newest)
         self._backend.store.put("install", install["id"], install)
         view = self.render(install)
+        self._authorized(install, direct=True)
         self._emit(install, "apps.install.created", view, direct=True)
         return view
 
@@ -305,6 +345,7 @@ class Installs:
         self._grant(install, upload)
         self._backend.store.put("install", install["id"], install)
         view = self.render(install)
+        self._authorized(install, direct=False)
         self._emit(install, "apps.install.created", view, direct=False)
         return view
 

@@ -1,18 +1,24 @@
-"""The Secret Store: set, find, delete and list secrets per account, mode and scope."""
+"""The Secret Store: set, find, delete and list secrets per developer, account, mode and scope.
+
+Isolation: "the secrets of an uploaded app are only accessible by other apps that you've uploaded"
+(docs: stripe-apps/store-secrets). An app's backend calls with its developer's key, so the emulator
+keys a store by the key's account (the developer: every app it uploaded shares the store), the
+account acted on (`Stripe-Account`/`Stripe-Context`, else the key's own) and the mode.
+"""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
 from ..errors import (
-    InvalidRequestError,
+    InvalidParameterError,
     ParameterMissingError,
     ParameterUnknownError,
     ResourceMissingError,
     SecretLimitExceededError,
 )
 from ..ids import public, random_id
-from .accounts import Caller
+from .accounts import SECRET_READ, SECRET_WRITE, Caller
 from .listing import paginate
 
 if TYPE_CHECKING:
@@ -41,12 +47,21 @@ class Secrets:
     def __init__(self, backend: Backend) -> None:
         self._backend = backend
 
+    @staticmethod
+    def _developer(secret: dict[str, Any]) -> str:
+        # Secrets stored before the developer was recorded belong to the account they were set on.
+        return str(secret.get("_developer") or secret["_account"])
+
     def _live(self, caller: Caller) -> list[dict[str, Any]]:
         """The caller's unexpired secrets, oldest first; expired ones are deleted on the way."""
         now = self._backend.clock.now()
         out = []
         for secret in self._backend.store.all("secret"):
-            if secret["_account"] != caller.account or secret["livemode"] != caller.livemode:
+            if (
+                secret["_account"] != caller.account
+                or self._developer(secret) != caller.key_account
+                or secret["livemode"] != caller.livemode
+            ):
                 continue
             if secret["expires_at"] is not None and secret["expires_at"] <= now:
                 self._backend.store.delete("secret", secret["id"])
@@ -56,12 +71,17 @@ class Secrets:
 
     @staticmethod
     def _render(secret: dict[str, Any], expand: list[str], deleted: bool = False) -> dict[str, Any]:
+        """The wire object: `payload` only when expanded, `deleted` only on a deleted secret,
+        `scope.user` only for user scope (Stripe omits what does not apply)."""
         out = public(secret)
+        out.pop("deleted", None)
         if "payload" not in expand:
             out["payload"] = None
         if deleted:
             out["deleted"] = True
-        return out
+        scope = secret["scope"]
+        out["scope"] = {"type": "user", "user": scope["user"]} if scope["type"] == "user" else {"type": "account"}
+        return dict(sorted(out.items()))
 
     def set(
         self,
@@ -77,9 +97,10 @@ class Secrets:
         now = self._backend.clock.now()
         if expires_at is not None:
             if expires_at <= now:
-                raise InvalidRequestError("expires_at must be in the future.", "expires_at")
+                raise InvalidParameterError("expires_at must be in the future.", "expires_at")
             if expires_at > now + MAX_LIFETIME:
-                raise InvalidRequestError("expires_at cannot be more than 100 years in the future.", "expires_at")
+                raise InvalidParameterError("expires_at cannot be more than 100 years in the future.", "expires_at")
+        caller.require(SECRET_WRITE)
         same_scope = [s for s in self._live(caller) if s["scope"] == scope]
         existing = next((s for s in same_scope if s["name"] == name), None)
         if existing is None and len(same_scope) >= MAX_PER_SCOPE:
@@ -93,34 +114,39 @@ class Secrets:
             "id": random_id("appsecret_"),
             "object": "apps.secret",
             "created": self._backend.clock.now_int(),
-            "deleted": False,
             "expires_at": expires_at,
             "livemode": caller.livemode,
             "name": name,
             "payload": payload,
             "scope": scope,
             "_account": caller.account,
+            "_developer": caller.key_account,
         }
         self._backend.store.put("secret", secret["id"], secret)
         return self._render(secret, expand)
 
     def _find(self, caller: Caller, name: str, scope: dict[str, Any]) -> dict[str, Any]:
-        scope = normalise_scope(scope)
+        """The secret of a normalised scope."""
         for secret in self._live(caller):
             if secret["name"] == name and secret["scope"] == scope:
                 return secret
         raise ResourceMissingError(f"No such secret: '{name}' in the given scope.", "name")
 
     def find(self, caller: Caller, name: str, scope: dict[str, Any], expand: list[str]) -> dict[str, Any]:
+        scope = normalise_scope(scope)
+        caller.require(SECRET_READ, SECRET_WRITE)
         return self._render(self._find(caller, name, scope), expand)
 
     def delete(self, caller: Caller, name: str, scope: dict[str, Any], expand: list[str]) -> dict[str, Any]:
+        scope = normalise_scope(scope)
+        caller.require(SECRET_WRITE)
         secret = self._find(caller, name, scope)
         self._backend.store.delete("secret", secret["id"])
         return self._render(secret, expand, deleted=True)
 
     def list(self, caller: Caller, scope: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
         scope = normalise_scope(scope)
+        caller.require(SECRET_READ, SECRET_WRITE)
         expand = [item.removeprefix("data.") for item in params.get("expand", [])]
         secrets = [self._render(s, expand) for s in reversed(self._live(caller)) if s["scope"] == scope]
         return paginate(secrets, params, "/v1/apps/secrets")

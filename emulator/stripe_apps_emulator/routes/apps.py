@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..params import EXPAND, LIST_PARAMS, P
+from ..params import EXPAND, LIST_PARAMS, P, expand, list_params
 from .base import Ctx, Reply, Route
 
 
@@ -74,7 +74,7 @@ ROUTES = [
         "/v1/apps/apps/{id}",
         retrieve_app,
         "Retrieve an app (emulator-only).",
-        {"expand": EXPAND},
+        {"expand": expand("signing_secret")},
         response="apps.app",
         public=False,
     ),
@@ -83,7 +83,7 @@ ROUTES = [
         "/v1/apps/apps",
         list_apps,
         "List the account's apps.",
-        {"app_id": P("string", "Only the app with this manifest id."), **LIST_PARAMS},
+        {"app_id": P("string", "Only the app with this manifest id."), **list_params("signing_secret")},
         response="list:apps.app",
         public=False,
     ),
@@ -92,7 +92,7 @@ ROUTES = [
         "/v1/apps/apps/{id}/submit_for_review",
         submit_for_review,
         "Submit a public app for App Marketplace review (emulator-only).",
-        {"expand": EXPAND},
+        {"expand": expand("signing_secret")},
         response="apps.app",
         public=False,
     ),

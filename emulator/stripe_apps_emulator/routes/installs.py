@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..models.installs import CHANNELS, STATUSES
+from ..models.installs import REQUEST_CHANNELS, STATUSES
 from ..params import EXPAND, LIST_PARAMS, P
 from .base import Ctx, Reply, Route
 
@@ -35,7 +35,7 @@ ROUTES = [
         "Create an app install (installs the newest completed upload of a private app).",
         {
             "app": P("string", "The ID of the app to install.", required=True),
-            "channel": P("enum", "The distribution channel to install from.", enum=CHANNELS),
+            "channel": P("enum", "The distribution channel to install from.", enum=REQUEST_CHANNELS),
             "code_challenge": P("string", "PKCE code challenge (ignored for own private apps)."),
             "code_challenge_method": P("enum", "PKCE method.", enum=("S256",)),
             "expand": EXPAND,
@@ -67,7 +67,7 @@ ROUTES = [
             "account": P("string", "Only installs made by this account."),
             "app": P("string", "Only installs of this app."),
             "approval_required": P("boolean", "Only installs whose installer must authorize pending access."),
-            "channel": P("enum", "Only installs on this channel.", enum=CHANNELS),
+            "channel": P("enum", "Only installs on this channel.", enum=REQUEST_CHANNELS),
             "created": P("range", "Only installs created in this interval."),
             "created_by": P("string", "Only installs created by this embedding platform."),
             "status": P("enum", "Only installs with this status.", enum=STATUSES),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..models.secrets import SCOPE_TYPES
-from ..params import EXPAND, LIST_PARAMS, P
+from ..params import MAX_STRING, P, expand, list_params
 from .base import Ctx, Reply, Route
 
 SCOPE = P(
@@ -15,7 +15,8 @@ SCOPE = P(
         "user": P("string", "The user ID (user scope only)."),
     },
 )
-NAME = P("string", "A name for the secret that's unique within the scope.", required=True)
+NAME = P("string", "A name for the secret that's unique within the scope.", required=True, max_length=MAX_STRING)
+EXPAND = expand("payload")
 
 
 def set_(ctx: Ctx) -> Reply:
@@ -45,7 +46,7 @@ ROUTES = [
         "Set (create or replace) a secret.",
         {
             "name": NAME,
-            "payload": P("string", "The plaintext secret value to be stored.", required=True),
+            "payload": P("string", "The plaintext secret value to be stored.", required=True, max_length=MAX_STRING),
             "scope": SCOPE,
             "expires_at": P("integer", "Unix timestamp after which the secret is deleted."),
             "expand": EXPAND,
@@ -73,7 +74,7 @@ ROUTES = [
         "/v1/apps/secrets",
         list_,
         "List the secrets of a scope.",
-        {"scope": SCOPE, **LIST_PARAMS},
+        {"scope": SCOPE, **list_params("payload")},
         response="list:apps.secret",
     ),
 ]
