@@ -24,19 +24,15 @@ from pulumi.dynamic import (
     Resource,
     UpdateResult,
 )
-from pulumi.output import Unknown
 
 from pulumi_stripe_apps.errors import StripeAppsError
-from pulumi_stripe_apps.fields import Field, Policy, changed_fields
+from pulumi_stripe_apps.fields import Field, Policy, changed_fields, is_unknown
 from pulumi_stripe_apps.resources.base import ConfiguredProvider
 from pulumi_stripe_apps.settings import MODES, Mode
 from pulumi_stripe_apps.stripe_api import client_for, is_missing, stripe_call
 
 if TYPE_CHECKING:
     import stripe
-
-# Values known only at apply time reach check and diff as `Unknown` (or this string, from older SDKs).
-UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 
 SCOPES = ("account", "user")
 USER_PREFIX = "usr_"
@@ -72,7 +68,7 @@ class AppSecretProvider(ConfiguredProvider):
             *_check_payload(checked.get("payload")),
         ]
         expires_at = checked.get("expires_at")
-        if expires_at is not None and not _unknown(expires_at):
+        if expires_at is not None and not is_unknown(expires_at):
             problem = _expiry_problem(expires_at, time.time())
             if problem:
                 failures.append(CheckFailure("expires_at", problem))
@@ -138,7 +134,7 @@ class AppSecretProvider(ConfiguredProvider):
     # -- helpers --------------------------------------------------------------------------------------
 
     def _check_mode(self, mode: Any) -> list[CheckFailure]:
-        if _unknown(mode):
+        if is_unknown(mode):
             return []
         if mode not in MODES:
             return [CheckFailure("mode", f"mode is {mode!r}; allowed values: {', '.join(MODES)}")]
@@ -166,39 +162,35 @@ class AppSecretProvider(ConfiguredProvider):
 
 
 def _check_name(name: Any) -> list[CheckFailure]:
-    if _unknown(name) or (isinstance(name, str) and name.strip()):
+    if is_unknown(name) or (isinstance(name, str) and name.strip()):
         return []
     return [CheckFailure("name", "name is required: the secret's name within its scope, e.g. 'slack_token'")]
 
 
 def _check_scope(scope: Any, user: Any) -> list[CheckFailure]:
-    if _unknown(scope):
+    if is_unknown(scope):
         return []
     if scope not in SCOPES:
         return [CheckFailure("scope", f"scope is {scope!r}; allowed values: account, user")]
     if scope == "account":
-        if user is None or _unknown(user):
+        if user is None or is_unknown(user):
             return []
         return [CheckFailure("user", "user is only used with scope='user': remove user, or set scope='user' as well")]
     if user is None or user == "":
         return [CheckFailure("user", "scope='user' needs user: the Dashboard user id (usr_...) that owns the secret")]
-    if not _unknown(user) and (not isinstance(user, str) or not user.startswith(USER_PREFIX)):
+    if not is_unknown(user) and (not isinstance(user, str) or not user.startswith(USER_PREFIX)):
         return [CheckFailure("user", f"user is {user!r}; expected a Dashboard user id like {USER_PREFIX}...")]
     return []
 
 
 def _check_payload(payload: Any) -> list[CheckFailure]:
-    if _unknown(payload) or (isinstance(payload, str) and payload):
+    if is_unknown(payload) or (isinstance(payload, str) and payload):
         return []
     return [
         CheckFailure(
             "payload", "payload is required: a non-empty string, e.g. pulumi.Output.secret(config.require('...'))"
         )
     ]
-
-
-def _unknown(value: Any) -> bool:
-    return isinstance(value, Unknown) or value == UNKNOWN
 
 
 def _expiry_problem(expires_at: Any, now: float) -> str | None:
