@@ -159,13 +159,17 @@ STAND_IN = textwrap.dedent(
     """\
     #!{python}
     import json, os, sys
+    answer = sys.stdin.readline()
     with open(os.environ["STAND_IN_RECORD"], "w") as record:
-        json.dump({{"argv": sys.argv[1:], "cwd": os.getcwd(), "env_has_key": any(
+        json.dump({{"argv": sys.argv[1:], "cwd": os.getcwd(), "answer": answer, "env_has_key": any(
             "sk_test_" in value for value in os.environ.values())}}, record)
     if os.environ.get("STAND_IN_FAIL"):
         print("Error: upload failed for key " + sys.argv[sys.argv.index("--api-key") + 1], file=sys.stderr)
         sys.exit(3)
-    print("Uploaded app_StandIn123 version 1.0.0")
+    if os.environ.get("STAND_IN_SILENT"):
+        sys.exit(0)
+    # Another CLI version's success line, one that names the app object.
+    print("App uploaded successfully: com.example.billing v1.0.0 to acct_1 (app_StandIn123)")
     """
 )
 
@@ -181,7 +185,12 @@ def test_cli_uploader_runs_stripe_apps_upload(tmp_path: Path, monkeypatch: pytes
     provider.configure(
         ConfigureRequest(
             Config(
-                {"stripe-apps:uploader": "cli", "stripe-apps:stripeCli": str(stand_in), "stripe-apps:testApiKey": key},
+                {
+                    "stripe-apps:uploader": "cli",
+                    "stripe-apps:stripeCli": str(stand_in),
+                    "stripe-apps:testApiKey": key,
+                    "stripe-apps:appIds": '{"com.example.billing": "app_FromConfig"}',
+                },
                 "test",
             )
         )
@@ -191,12 +200,19 @@ def test_cli_uploader_runs_stripe_apps_upload(tmp_path: Path, monkeypatch: pytes
     seen = json.loads(record.read_text())
     assert seen["argv"] == ["apps", "upload", "--api-key", key]
     assert seen["cwd"] == str(app_dir)
+    assert seen["answer"] == "y\n"  # the confirmation prompt is answered
     assert seen["env_has_key"] is False  # only on the command line, never in the environment
-    assert created.outs["app"] == "app_StandIn123"
+    assert created.outs["app"] == "app_StandIn123"  # a printed id wins over stripe-apps:appIds
     assert created.id == "cli:com.example.billing@1.0.0"
 
-    monkeypatch.setenv("STAND_IN_FAIL", "1")
+    monkeypatch.setenv("STAND_IN_SILENT", "1")
     set_manifest(app_dir, version="1.0.1")
+    with pytest.raises(StripeAppsError) as silent:
+        provider.create(checked(provider, app_dir))
+    assert "did not report an upload" in str(silent.value)
+    monkeypatch.delenv("STAND_IN_SILENT")
+
+    monkeypatch.setenv("STAND_IN_FAIL", "1")
     with pytest.raises(StripeAppsError) as failed:
         provider.create(checked(provider, app_dir))
     assert "exited with 3" in str(failed.value)

@@ -119,7 +119,7 @@ def test_app_installation_check_never_raises_and_never_shows_the_key(
     result = provider.check({"distribution": old_distribution}, news)
     CHECKED.append("AppInstallation")
     for failure in result.failures or []:
-        assert failure.property in ("app", "version", "mode", "distribution"), failure
+        assert failure.property in ("app", "version", "mode", "distribution", "requested_access"), failure
         assert failure.reason.strip(), failure
         if failure.property == "mode" and len(key) >= 16:
             assert key[8:] not in failure.reason, failure  # a key's secret part never reaches a message

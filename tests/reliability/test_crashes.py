@@ -30,7 +30,6 @@ from pathlib import Path
 import pulumi
 
 import pulumi_stripe_apps as stripe_apps
-from tests.support.errors import stray_tracebacks
 
 for app_dir in sorted(Path("apps").iterdir()):
     name = app_dir.name.rsplit(".", 1)[-1]
