@@ -163,8 +163,20 @@ class Installs:
         if previous:
             self._emit(install, "apps.install.updated", after, previous=previous, direct=direct)
 
-    def _visible(self, caller: Caller, install: dict[str, Any]) -> bool:
-        return bool(install["account"] == caller.account and install["livemode"] == caller.livemode)
+    def _visible(self, caller: Caller, install: dict[str, Any], *, as_developer: bool = True) -> bool:
+        """The installing account sees an install; so does the app's developer (docs: api/apps/installs),
+        acting on its own account, when `as_developer`."""
+        if install["livemode"] != caller.livemode:
+            return False
+        if install["account"] == caller.account:
+            return True
+        if not as_developer or caller.account != caller.key_account:
+            return False
+        installer = self._backend.store.get("account", install["account"])
+        if installer is not None and installer.get("parent") == caller.account:
+            return False  # a sandbox is its own environment, as for events (inferred)
+        app = self._backend.apps.app_doc(install["app"])
+        return app is not None and app["account"] == caller.account
 
     def _load(self, caller: Caller | None, id_: str) -> dict[str, Any]:
         install = self._backend.store.get("install", id_)
@@ -179,8 +191,10 @@ class Installs:
 
     def list(self, caller: Caller, params: dict[str, Any]) -> dict[str, Any]:
         out = []
+        # A developer's listing spans the accounts that installed its app only when filtered by `app`.
+        across = params.get("app") is not None
         for install in reversed(self._backend.store.all("install")):
-            if not self._visible(caller, install):
+            if not self._visible(caller, install, as_developer=across):
                 continue
             settled = self.settle(install)
             if settled is None:
@@ -197,9 +211,20 @@ class Installs:
     def create(self, caller: Caller, app_id: str, channel: str) -> dict[str, Any]:
         caller.require(INSTALL_WRITE)
         app = self._backend.apps.app_doc(app_id)
-        owners = {caller.account, caller.sandbox_parent}
+        connected = caller.account != caller.key_account
+        owners = {caller.key_account} if connected else {caller.account, caller.sandbox_parent}
         if app is None or app["account"] not in owners:
             raise ResourceMissingError(f"No such app: '{app_id}'", "app")
+        if connected:
+            # The app's developer installs it on an account connected to it (docs: api/apps/installs,
+            # `Stripe-Account` with channel=public); private channels name the developer's own account.
+            if channel != "public":
+                raise ChannelInvalidError(
+                    f"An app is installed on a connected account with channel=public; channel={channel} "
+                    "installs an app on its developer's own account.",
+                    "channel",
+                )
+            return self._install(caller, app, channel)
         expected = "private_live" if caller.livemode else "private_test"
         if channel not in PRIVATE_CHANNELS:
             raise ChannelInvalidError(
@@ -219,6 +244,10 @@ class Installs:
                 "This app's distribution_type is 'public'; it cannot be installed privately in live mode.",
                 "channel",
             )
+        return self._install(caller, app, channel)
+
+    def _install(self, caller: Caller, app: dict[str, Any], channel: str) -> dict[str, Any]:
+        """The newest completed upload on the caller's account: the existing install when nothing changes."""
         newest = self._newest_or_fail(app, caller)
         existing = self._find(caller.account, caller.livemode, app["id"])
         if existing is not None:
@@ -243,7 +272,9 @@ class Installs:
             "auth_code": None,
             "channel": channel,
             "created": now,
-            "created_by": None,
+            # The platform that made an install on a connected account (inferred: the SDK documents the
+            # field without saying when it is set).
+            "created_by": caller.key_account if caller.key_account != caller.account else None,
             "livemode": caller.livemode,
             "status": "installing",
             "_upload": newest["id"],
