@@ -208,3 +208,33 @@ def test_rollback_republishes_old_content_as_a_new_version(example: Any, control
 
     project.destroy()
     assert objects(control, "install") == []
+
+
+def test_platform_installs_one_version_on_its_connected_accounts(
+    example: Any, control: ControlClient, surface: Surface
+) -> None:
+    project: ExampleProject = example("platform")
+    platform = surface.keys["default"]["account"]
+    accounts = [control.create_account(connected_to=platform)["account"] for _ in range(2)]
+    project.init()
+    project.config("platform:connectedAccounts", json.dumps(accounts))
+    project.run("up", "--yes")
+    assert set(project.outputs()["status"]) == set(accounts)
+    assert sorted(install["account"] for install in objects(control, "install")) == sorted([platform, *accounts])
+    project.converged()
+
+    # One connected account uninstalls the app from its Dashboard: drift, then restored by the next up.
+    gone = next(install["id"] for install in objects(control, "install") if install["account"] == accounts[0])
+    control.dashboard_uninstall(gone)
+    drifted = project.run("preview", "--refresh", "--expect-no-changes", ok=False)
+    assert drifted.returncode != 0 and "is gone" in drifted.stdout + drifted.stderr
+    project.run("up", "--yes", "--refresh")
+    assert sorted(install["account"] for install in objects(control, "install")) == sorted([platform, *accounts])
+    project.converged()
+
+    set_manifest(project.dir / "app", version="1.0.1")
+    bumped = project.run("up", "--yes")
+    assert "3 updated" in bumped.stdout
+    project.converged()
+    project.destroy()
+    assert objects(control, "install") == []

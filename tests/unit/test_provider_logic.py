@@ -213,3 +213,39 @@ def test_stripe_surface_live_installs_need_the_versions_access() -> None:
     assert [failure.property for failure in failures] == ["requested_access"]
     assert "requested_access=version.requested_access" in str(failures[0].reason)
     assert provider.check({}, {**news, "requested_access": {"permissions": []}}).failures == []
+
+
+@pytest.mark.parametrize(
+    ("olds", "account", "replaced"),
+    [
+        # State from before `account` was an input held the installing account as an output: own account.
+        ({"account": "acct_own"}, None, False),
+        ({"account": "acct_own"}, "acct_connected", True),
+        ({"account": None, "installed_account": "acct_own"}, None, False),
+        ({"account": None, "installed_account": "acct_own"}, "acct_connected", True),
+        ({"account": "acct_connected", "installed_account": "acct_connected"}, "acct_connected", False),
+        ({"account": "acct_connected", "installed_account": "acct_connected"}, None, True),
+    ],
+)
+def test_moving_an_install_between_accounts_replaces_it(
+    olds: dict[str, object], account: str | None, replaced: bool
+) -> None:
+    base = {"app": "app_1", "version": "1.0.0", "mode": "test", "distribution": "private"}
+    result = AppInstallationProvider().diff("appinst_1", {**base, **olds}, {**base, "account": account})
+    assert ("account" in (result.replaces or [])) is replaced
+
+
+@pytest.mark.parametrize(
+    ("news", "text"),
+    [
+        ({"account": "cus_123"}, "expected a connected account id like acct_"),
+        ({"account": "acct_1", "mode": "sandbox"}, "a sandbox is its own environment"),
+        ({"account": "acct_1", "mode": "live", "distribution": "public"}, "publishes the app from its own account"),
+    ],
+)
+def test_connected_account_mistakes_fail_at_check(news: dict[str, str], text: str) -> None:
+    provider = configured_install_provider(test="sk_test_1", sandbox="sk_test_2", live="sk_live_3")
+    inputs = {"app": "app_1", "version": "1.0.0", "mode": "test", **news}
+    failures = provider.check({}, inputs).failures
+    assert [failure.property for failure in failures if failure.property == "account"] == ["account"]
+    assert any(text in str(failure.reason) for failure in failures)

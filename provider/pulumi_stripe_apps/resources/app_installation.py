@@ -1,4 +1,4 @@
-"""AppInstallation: an app installed on its own account in test mode, a sandbox or live mode.
+"""AppInstallation: an app installed in test mode, a sandbox or live mode, on its own account or a connected one.
 
 check   mode, distribution and key are valid; sandbox needs a sandbox-compatible version (no HTTP);
         on Stripe's public surface `public` distribution is refused (Dashboard only) and a live
@@ -13,6 +13,7 @@ read    GET /v1/apps/installs/:id (404 -> gone); pending access, status and (emu
 update  version rule, permission gate in live (declared access vs *_granted), POST
         /v1/apps/installs/:id (reauthorize), wait
 delete  POST /v1/apps/installs/:id/uninstall, GET until 404; already gone is success
+On a connected account (`account`) every call carries `Stripe-Account`, and installs use channel=public.
 """
 
 from __future__ import annotations
@@ -47,6 +48,8 @@ if TYPE_CHECKING:
 
 DISTRIBUTIONS = ("private", "public")
 CHANNELS: dict[Mode, str] = {"test": "private_test", "sandbox": "private_test", "live": "private_live"}
+# An app's developer installs it on a connected account on the public channel (docs: api/apps/installs).
+CONNECTED_CHANNEL = "public"
 MARKETPLACE_PREFIX = "marketplace:"
 PUBLIC_DISTRIBUTION_STEPS = (
     "publishing on the App Marketplace has no public Stripe API (the Dashboard only), so this stack cannot do it "
@@ -59,6 +62,12 @@ FIELDS: tuple[Field, ...] = (
     Field("version", Policy.UPDATE, "string", "The version that must be installed.", required=True),
     Field("mode", Policy.REPLACE, "string", "`test`, `sandbox` or `live`.", required=True),
     Field("distribution", Policy.REPLACE, "string", "`private` (default) or `public` (Marketplace)."),
+    Field(
+        "account",
+        Policy.REPLACE,
+        "string",
+        "A connected account (acct_...) to install the app on with `Stripe-Account`; omit for your own account.",
+    ),
     Field("allow_permission_changes", Policy.IGNORE, "boolean", "Allow a live upgrade to grant new access."),
     Field("sandbox_install_compatible", Policy.IGNORE, "boolean", "From AppVersion; checked for sandboxes."),
     Field(
@@ -76,7 +85,7 @@ FIELDS: tuple[Field, ...] = (
     Field("status", Policy.COMPUTED, "string", "Stripe's install status, or the Marketplace review status."),
     Field("channel", Policy.COMPUTED, "string", "private_test, private_live or public."),
     Field("livemode", Policy.COMPUTED, "boolean", "Whether the install is in live mode."),
-    Field("account", Policy.COMPUTED, "string", "The account the app is installed on."),
+    Field("installed_account", Policy.COMPUTED, "string", "The account the app is installed on."),
     Field("installed_version", Policy.COMPUTED, "string", "The version installed, as far as Stripe shows."),
     Field("permissions_granted", Policy.COMPUTED, "array", "Permissions the install holds."),
     Field("permissions_pending", Policy.COMPUTED, "array", "Permissions awaiting re-authorization."),
@@ -155,12 +164,16 @@ class AppInstallationProvider(ConfiguredProvider):
             failures.append(
                 CheckFailure("app", f"app is {app!r}; expected an app object id like app_... (AppVersion.app)")
             )
+        failures += _check_account(checked.get("account"), mode, distribution)
         version = checked.get("version")
         if not is_unknown(version) and (not isinstance(version, str) or not version):
             failures.append(CheckFailure("version", "version is required, e.g. AppVersion.version"))
         return CheckResult(checked, failures)
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        if "installed_account" not in olds:
+            # State written before `account` became an input held the installing account there: own account.
+            olds = {**olds, "account": None}
         # An unknown app id (its AppVersion is being replaced) is the same app: one app keeps its app_ id.
         replaces = [
             field.name
@@ -198,16 +211,11 @@ class AppInstallationProvider(ConfiguredProvider):
                     "this version does not set `sandbox_install_compatible: true`",
                     fix="set it in stripe-app.json, bump `version`, and run `pulumi up` again",
                 )
-            client = scope.enter_context(client_for(settings, mode))
+            api = InstallApi(scope.enter_context(client_for(settings, mode)), props.get("account"))
             subject = _subject(props)
-            params: stripe.params.apps.InstallCreateParams = {"app": props["app"], "channel": CHANNELS[mode]}
-            install = stripe_call(
-                "installing",
-                subject,
-                lambda options: client.v1.apps.installs.create(params=params, options=options),
-                write=True,
-            )
-            install = self._wait_installed(client, settings, install, subject)
+            channel = CONNECTED_CHANNEL if props.get("account") else CHANNELS[mode]
+            install = api.create(subject, {"app": props["app"], "channel": channel})
+            install = self._wait_installed(api, settings, install, subject)
             outs = self._outputs(props, install, newest)
             _warn_drift(outs, _subject(props, install.id))
             return CreateResult(id_=install.id, outs=outs)
@@ -220,9 +228,9 @@ class AppInstallationProvider(ConfiguredProvider):
                 status = app.get("marketplace", {}).get("status")
                 outs = {**public(props), "status": status}
                 return ReadResult(id_=id_, outs=outs, inputs=_inputs(props))
-            client = scope.enter_context(client_for(settings, props["mode"]))
+            api = InstallApi(scope.enter_context(client_for(settings, props["mode"])), props.get("account"))
             try:
-                install = _retrieve(client, "reading", _subject(props, id_), id_)
+                install = api.retrieve("reading", _subject(props, id_), id_)
             except StripeAppsError as error:
                 if is_missing(error):
                     print(
@@ -253,12 +261,12 @@ class AppInstallationProvider(ConfiguredProvider):
             mode: Mode = news["mode"]
             uploader = scope.enter_context(uploader_for(settings))
             newest = _enforce_version_rule(uploader, news)
-            client = scope.enter_context(client_for(settings, mode))
+            api = InstallApi(scope.enter_context(client_for(settings, mode)), news.get("account"))
             subject = _subject(news, id_)
             wanted = _requested(news, newest)
             gated = wanted is not None and mode == "live" and not news.get("allow_permission_changes")
             # Only the gate and, on Stripe's public surface, the version check need the install; else the read is waste.
-            current = _retrieve(client, "reading", subject, id_) if gated or settings.surface == "public" else None
+            current = api.retrieve("reading", subject, id_) if gated or settings.surface == "public" else None
             if current is not None and settings.surface == "public":
                 _refuse_foreign_pending(current, news, subject)
             if gated and current is not None and wanted is not None:
@@ -271,13 +279,8 @@ class AppInstallationProvider(ConfiguredProvider):
                         fix="review the new access, then set allow_permission_changes=True on this AppInstallation "
                         "and run `pulumi up` again",
                     )
-            install = stripe_call(
-                "re-authorizing",
-                subject,
-                lambda options: client.v1.apps.installs.update(id_, options=options),
-                write=True,
-            )
-            install = self._wait_installed(client, settings, install, subject)
+            install = api.reauthorize(subject, id_)
+            install = self._wait_installed(api, settings, install, subject)
             outs = self._outputs(news, install, newest)
             _warn_drift(outs, subject)
             return UpdateResult(outs=outs)
@@ -292,10 +295,10 @@ class AppInstallationProvider(ConfiguredProvider):
                 )
                 return
             settings = self.settings()
-            client = scope.enter_context(client_for(settings, props["mode"]))
+            api = InstallApi(scope.enter_context(client_for(settings, props["mode"])), props.get("account"))
             subject = _subject(props, id_)
             try:
-                _uninstall(client, subject, id_)
+                api.uninstall(subject, id_)
             except StripeAppsError as error:
                 if is_missing(error):
                     return
@@ -303,7 +306,7 @@ class AppInstallationProvider(ConfiguredProvider):
 
             def current() -> stripe.apps.Install | None:
                 try:
-                    return _retrieve(client, "uninstalling", subject, id_)
+                    return api.retrieve("uninstalling", subject, id_)
                 except StripeAppsError as error:
                     if is_missing(error):
                         return None
@@ -328,10 +331,10 @@ class AppInstallationProvider(ConfiguredProvider):
     # -- helpers --------------------------------------------------------------------------------------
 
     def _wait_installed(
-        self, client: stripe.StripeClient, settings: Settings, install: stripe.apps.Install, subject: str
+        self, api: InstallApi, settings: Settings, install: stripe.apps.Install, subject: str
     ) -> stripe.apps.Install:
         def current() -> stripe.apps.Install:
-            return _retrieve(client, "installing", subject, install.id)
+            return api.retrieve("installing", subject, install.id)
 
         final = wait_until(
             current,
@@ -344,7 +347,7 @@ class AppInstallationProvider(ConfiguredProvider):
         if final.status == "install_failed":
             # Leave nothing half-made: the next `pulumi up` starts from a clean slate.
             try:
-                _uninstall(client, subject, final.id, action="cleaning up")
+                api.uninstall(subject, final.id, action="cleaning up")
             except StripeAppsError as cleanup:
                 print(f"warning: could not remove the failed install: {cleanup}", file=sys.stderr)
             raise StripeAppsError(
@@ -367,7 +370,7 @@ class AppInstallationProvider(ConfiguredProvider):
             "status": app.get("marketplace", {}).get("status"),
             "channel": "public",
             "livemode": True,
-            "account": app.get("account"),
+            "installed_account": app.get("account"),
             "installed_version": props["version"],
             "drift": [],
         }
@@ -388,7 +391,7 @@ class AppInstallationProvider(ConfiguredProvider):
             "status": install.status,
             "channel": install.channel,
             "livemode": install.livemode,
-            "account": install.account,
+            "installed_account": install.account,
             "installed_version": newest.version if newest is not None else props["version"],
             "permissions_granted": list(install.permissions_granted or []),
             "permissions_pending": list(install.permissions_pending or []),
@@ -397,22 +400,72 @@ class AppInstallationProvider(ConfiguredProvider):
         }
 
 
+def _check_account(account: Any, mode: Any, distribution: Any) -> list[CheckFailure]:
+    if account is None or is_unknown(account):
+        return []
+    if not isinstance(account, str) or not account.startswith("acct_"):
+        return [CheckFailure("account", f"account is {account!r}; expected a connected account id like acct_...")]
+    if mode == "sandbox":
+        return [
+            CheckFailure(
+                "account", "a sandbox is its own environment: install on a connected account in test or live mode"
+            )
+        ]
+    if distribution == "public":
+        return [
+            CheckFailure(
+                "account",
+                "distribution='public' publishes the app from its own account; on a connected account leave "
+                "distribution='private' (the install uses Stripe's public channel there)",
+            )
+        ]
+    return []
+
+
 def _warn_drift(outs: dict[str, Any], subject: str) -> None:
     for line in outs["drift"]:
         print(f"warning: {subject}: {line}", file=sys.stderr)
 
 
-def _retrieve(client: stripe.StripeClient, action: str, subject: str, id_: str) -> stripe.apps.Install:
-    return stripe_call(action, subject, lambda options: client.v1.apps.installs.retrieve(id_, options=options))
+class InstallApi:
+    """The Install API calls of one install: on the key's own account, or on a connected account with
+    `Stripe-Account` (the app's developer acting there)."""
 
+    def __init__(self, client: stripe.StripeClient, account: str | None) -> None:
+        self._installs = client.v1.apps.installs
+        self._account = account
 
-def _uninstall(client: stripe.StripeClient, subject: str, id_: str, action: str = "uninstalling") -> None:
-    stripe_call(action, subject, lambda options: client.v1.apps.installs.uninstall(id_, options=options), write=True)
+    def _acting(self, options: stripe.RequestOptions) -> stripe.RequestOptions:
+        if self._account:
+            options["stripe_account"] = self._account
+        return options
+
+    def create(self, subject: str, params: stripe.params.apps.InstallCreateParams) -> stripe.apps.Install:
+        return stripe_call(
+            "installing", subject, lambda options: self._installs.create(params, self._acting(options)), write=True
+        )
+
+    def retrieve(self, action: str, subject: str, id_: str) -> stripe.apps.Install:
+        return stripe_call(action, subject, lambda options: self._installs.retrieve(id_, None, self._acting(options)))
+
+    def reauthorize(self, subject: str, id_: str) -> stripe.apps.Install:
+        return stripe_call(
+            "re-authorizing",
+            subject,
+            lambda options: self._installs.update(id_, None, self._acting(options)),
+            write=True,
+        )
+
+    def uninstall(self, subject: str, id_: str, action: str = "uninstalling") -> None:
+        stripe_call(
+            action, subject, lambda options: self._installs.uninstall(id_, None, self._acting(options)), write=True
+        )
 
 
 def _subject(props: dict[str, Any], id_: str | None = None) -> str:
     where = f" ({id_})" if id_ else ""
-    return f"install of {props.get('app')} in {props.get('mode')} mode{where}"
+    on = f" on {props['account']}" if props.get("account") else ""
+    return f"install of {props.get('app')} in {props.get('mode')} mode{on}{where}"
 
 
 def _inputs(props: dict[str, Any]) -> dict[str, Any]:
@@ -631,7 +684,7 @@ def _observe(install: stripe.apps.Install, props: dict[str, Any], history: list[
 
 
 class AppInstallation(Resource, module="stripeapps", name="AppInstallation"):
-    """A Stripe App installed on its own account in test mode, a sandbox or live mode."""
+    """A Stripe App installed in test mode, a sandbox or live mode, on its own account or a connected account."""
 
     app: pulumi.Output[str]
     version: pulumi.Output[str]
@@ -640,7 +693,8 @@ class AppInstallation(Resource, module="stripeapps", name="AppInstallation"):
     status: pulumi.Output[str]
     channel: pulumi.Output[str]
     livemode: pulumi.Output[bool]
-    account: pulumi.Output[str]
+    account: pulumi.Output[str | None]
+    installed_account: pulumi.Output[str]
     installed_version: pulumi.Output[str]
     permissions_granted: pulumi.Output[list[str]]
     permissions_pending: pulumi.Output[list[str]]
@@ -659,6 +713,7 @@ class AppInstallation(Resource, module="stripeapps", name="AppInstallation"):
         sandbox_install_compatible: pulumi.Input[bool] | None = None,
         requested_permissions: pulumi.Input[list[str]] | None = None,
         requested_access: pulumi.Input[dict[str, list[str]]] | None = None,
+        account: pulumi.Input[str] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         props: dict[str, Any] = dict.fromkeys(OUTPUTS)
@@ -671,5 +726,6 @@ class AppInstallation(Resource, module="stripeapps", name="AppInstallation"):
             sandbox_install_compatible=sandbox_install_compatible,
             requested_permissions=requested_permissions,
             requested_access=requested_access,
+            account=account,
         )
         super().__init__(AppInstallationProvider(), resource_name, props, opts)
