@@ -131,7 +131,7 @@ def default_fix(error: stripe.StripeError) -> str | None:
     if isinstance(error, stripe.AuthenticationError):
         return "the API key was refused (revoked or wrong account): set a valid key in stack config"
     if isinstance(error, stripe.PermissionError):
-        return "give the key the `app_install_write` permission (Dashboard > Developers > API keys)"
+        return "give the key the permission the message names (Dashboard > Developers > API keys)"
     if isinstance(error, stripe.RateLimitError):
         return (
             f"Stripe kept rate limiting after {RATE_LIMIT_RETRIES} backoffs; run `pulumi up` again, or lower --parallel"

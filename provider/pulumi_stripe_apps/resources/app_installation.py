@@ -442,11 +442,17 @@ class InstallApi:
 
     def create(self, subject: str, params: stripe.params.apps.InstallCreateParams) -> stripe.apps.Install:
         return stripe_call(
-            "installing", subject, lambda options: self._installs.create(params, self._acting(options)), write=True
+            "installing",
+            subject,
+            lambda options: self._installs.create(params, self._acting(options)),
+            write=True,
+            fix=_install_fix,
         )
 
     def retrieve(self, action: str, subject: str, id_: str) -> stripe.apps.Install:
-        return stripe_call(action, subject, lambda options: self._installs.retrieve(id_, None, self._acting(options)))
+        return stripe_call(
+            action, subject, lambda options: self._installs.retrieve(id_, None, self._acting(options)), fix=_install_fix
+        )
 
     def reauthorize(self, subject: str, id_: str) -> stripe.apps.Install:
         return stripe_call(
@@ -458,8 +464,20 @@ class InstallApi:
 
     def uninstall(self, subject: str, id_: str, action: str = "uninstalling") -> None:
         stripe_call(
-            action, subject, lambda options: self._installs.uninstall(id_, None, self._acting(options)), write=True
+            action,
+            subject,
+            lambda options: self._installs.uninstall(id_, None, self._acting(options)),
+            write=True,
+            fix=_install_fix,
         )
+
+
+def _install_fix(error: stripe.StripeError) -> str | None:
+    if error.http_status != 403:
+        return None
+    if error.code == "account_invalid":
+        return "check `account`: it must be an account connected to the key's account"
+    return "give the key the `app_install_write` permission (Dashboard > Developers > API keys)"
 
 
 def _subject(props: dict[str, Any], id_: str | None = None) -> str:

@@ -157,7 +157,7 @@ class AppSecretProvider(ConfiguredProvider):
                 _subject(props),
                 lambda options: client.v1.apps.secrets.create(params=params, options=options),
                 write=True,
-                fix=_limit_fix,
+                fix=_secret_fix,
             )
 
 
@@ -207,7 +207,10 @@ def _expiry_problem(expires_at: Any, now: float) -> str | None:
     return None
 
 
-def _limit_fix(error: stripe.StripeError) -> str | None:
+def _secret_fix(error: stripe.StripeError) -> str | None:
+    """What to do about a Secret Store refusal; None leaves it to the default fixes."""
+    if error.http_status == 403:
+        return "give the key the `secret_write` permission (and `secret_read` for refresh), or use a secret key"
     if error.code != LIMIT_CODE:
         return None
     return (
