@@ -1,4 +1,9 @@
-"""The Pulumi package schema of the resources, generated from their FIELDS tables (`make schema`)."""
+"""The Pulumi package schema of the resources, generated from their FIELDS tables (`make schema`).
+
+It is the native provider's schema (`pulumi-resource-stripe-apps` serves it from GetSchema, SDKs are generated
+from it): tokens `stripe-apps:index:NAME`, property names in camelCase, the `stripe-apps:*` config keys with
+the API keys as secrets, and aliases from the dynamic resources' types so a stack moves to the native ones.
+"""
 
 from __future__ import annotations
 
@@ -44,18 +49,49 @@ def fields_of(module_name: str) -> tuple[Field, ...]:
     return fields
 
 
+def camel(name: str) -> str:
+    """A field's schema name: `allow_permission_changes` -> `allowPermissionChanges`."""
+    head, *rest = name.split("_")
+    return head + "".join(part[:1].upper() + part[1:] for part in rest)
+
+
+# stack config key -> (type, description, secret)
+CONFIG: dict[str, tuple[str, str, bool]] = {
+    "apiBase": ("string", "API base URL; default https://api.stripe.com (the emulator's URL locally).", False),
+    "testApiKey": ("string", "sk_test_/rk_test_ key: uploads and test-mode installs.", True),
+    "sandboxApiKey": ("string", "The sandbox's sk_test_/rk_test_ key.", True),
+    "liveApiKey": ("string", "sk_live_/rk_live_ key for live installs.", True),
+    "uploader": ("string", "`cli` (`stripe apps upload`) or `api` (the emulator's upload surface).", False),
+    "stripeCli": ("string", "Path of the Stripe CLI for the `cli` uploader (default `stripe`).", False),
+    "uploadTimeout": ("string", "Seconds to wait for an upload (default 300).", False),
+    "pollTimeout": ("string", "Seconds to wait for installs and uninstalls (default 120).", False),
+    "appIds": ("string", "JSON object from a manifest id to its app object id (app_...).", False),
+}
+
+
 def build_schema() -> dict[str, Any]:
     return {
         "name": PACKAGE,
         "displayName": "Stripe Apps",
         "version": importlib.metadata.version(DISTRIBUTION),
         "description": (
-            "Stripe Apps as code: the resources of the Python package pulumi_stripe_apps. They are Pulumi "
-            "dynamic resources; this schema documents their inputs and outputs."
+            "Stripe Apps as code: app versions, installs and Secret Store entries. Served by the native provider "
+            "plugin pulumi-resource-stripe-apps (every language) and, for Python programs, by the dynamic "
+            "resources of pulumi_stripe_apps."
         ),
         "keywords": ["pulumi", "stripe", "stripe-apps", "category/utility"],
         "license": "Apache-2.0",
-        "language": {"python": {"packageName": "pulumi_stripe_apps"}},
+        "config": {
+            "variables": {
+                key: {"type": kind, "description": text, **({"secret": True} if secret else {})}
+                for key, (kind, text, secret) in CONFIG.items()
+            }
+        },
+        "language": {
+            "python": {"packageName": "pulumi_stripe_apps"},
+            "nodejs": {"packageName": "pulumi-stripe-apps", "dependencies": {"@pulumi/pulumi": "^3.0.0"}},
+            "go": {"importBasePath": "github.com/pulumi-stripe-apps/sdk/go/stripeapps"},
+        },
         "resources": {token(name): _resource(name, module_name) for name, module_name in resource_modules()},
     }
 
@@ -72,16 +108,17 @@ def _resource(name: str, module_name: str) -> dict[str, Any]:
     inputs = [field for field in table if field.policy in INPUT_POLICIES]
     outputs = [field for field in table if field.output]
     description = (
-        f"{summary}\n\nAt runtime this is a Pulumi dynamic resource of type `{dynamic_type(name)}` "
-        f"(`pulumi_stripe_apps.{name}`)."
+        f"{summary}\n\nPython programs may also use the dynamic resource `pulumi_stripe_apps.{name}` (type "
+        f"`{dynamic_type(name)}`); this type aliases it, so a stack moves between them without a replace."
     )
     resource: dict[str, Any] = {
         "description": description,
-        "inputProperties": {field.name: _property(field) for field in inputs},
-        "requiredInputs": [field.name for field in inputs if field.required],
-        "properties": {field.name: _property(field) for field in outputs},
+        "inputProperties": {camel(field.name): _property(field) for field in inputs},
+        "requiredInputs": [camel(field.name) for field in inputs if field.required],
+        "properties": {camel(field.name): _property(field) for field in outputs},
         # A required input is echoed into the outputs, so it is always set there.
-        "required": [field.name for field in outputs if field.required and field.policy in INPUT_POLICIES],
+        "required": [camel(field.name) for field in outputs if field.required and field.policy in INPUT_POLICIES],
+        "aliases": [{"type": dynamic_type(name)}],
     }
     return resource
 

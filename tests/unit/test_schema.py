@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from pulumi_stripe_apps.fields import Policy
-from pulumi_stripe_apps.schema import build_schema, fields_of, render_schema, resource_modules, token
+from pulumi_stripe_apps.schema import build_schema, camel, fields_of, render_schema, resource_modules, token
 
 ROOT = Path(__file__).resolve().parents[2]
 SCHEMA_JSON = ROOT / "schema.json"
@@ -32,7 +32,8 @@ def test_fields_table_is_reflected(name: str, module_name: str) -> None:
     resource = build_schema()["resources"][token(name)]
     inputs, outputs = resource["inputProperties"], resource["properties"]
     for field in fields_of(module_name):
-        schema_props = [props[field.name] for props in (inputs, outputs) if field.name in props]
+        name_in_schema = camel(field.name)
+        schema_props = [props[name_in_schema] for props in (inputs, outputs) if name_in_schema in props]
         assert schema_props, f"{name}.{field.name} is neither an input nor an output in the schema"
         for prop in schema_props:
             assert prop.get("replaceOnChanges", False) is (field.policy is Policy.REPLACE), (
@@ -40,6 +41,6 @@ def test_fields_table_is_reflected(name: str, module_name: str) -> None:
             )
             assert prop.get("secret", False) is field.secret, f"{name}.{field.name}: secret must be {field.secret}"
             assert prop["type"] == field.type
-        assert (field.name in inputs) is (field.policy is not Policy.COMPUTED)
-        assert (field.name in outputs) is field.output
-        assert (field.name in resource["requiredInputs"]) is (field.required and field.name in inputs)
+        assert (name_in_schema in inputs) is (field.policy is not Policy.COMPUTED)
+        assert (name_in_schema in outputs) is field.output
+        assert (name_in_schema in resource["requiredInputs"]) is (field.required and name_in_schema in inputs)

@@ -220,6 +220,52 @@ class AppInstallationProvider(ConfiguredProvider):
             _warn_drift(outs, _subject(props, install.id))
             return CreateResult(id_=install.id, outs=outs)
 
+    def import_props(self, import_id: str) -> tuple[str, dict[str, Any]]:
+        """The install's id and the inputs `read` needs, from an import id `MODE/[ACCOUNT/]ID[@VERSION]`.
+
+        The Install API names no version: without `@VERSION` it is the newest completed upload, which only
+        the emulator's Version History shows. The declared access is what the install holds now.
+        """
+        path, _, version = import_id.partition("@")
+        parts = path.split("/")
+        mode, account = parts[0], (parts[1] if len(parts) == 3 else None)
+        if len(parts) not in (2, 3) or mode not in MODES or not parts[-1]:
+            raise StripeAppsError(
+                "importing",
+                f"install {import_id!r}",
+                "the import id is not MODE/[ACCOUNT/]ID[@VERSION]",
+                fix="use e.g. live/appinst_123, test/acct_456/appinst_test_789 or live/appinst_123@1.2.0",
+            )
+        with contextlib.ExitStack() as scope:
+            settings = self.settings()
+            api = InstallApi(scope.enter_context(client_for(settings, mode)), account)
+            install = api.retrieve("importing", f"install {parts[-1]} in {mode} mode", parts[-1])
+            if not version:
+                uploader = scope.enter_context(uploader_for(settings))
+                newest = _newest_completed(uploader.history(install.app)) if uploader.can_list else None
+                if newest is None:
+                    raise StripeAppsError(
+                        "importing",
+                        f"install {install.id}",
+                        "Stripe shows no installed version and Version History cannot be read here",
+                        fix=f"name the installed version in the import id: {import_id}@VERSION",
+                    )
+                version = newest.version
+        granted = _granted(install)
+        props = {
+            "app": install.app,
+            "version": version,
+            "mode": mode,
+            "distribution": "private",
+            "account": account,
+            "allow_permission_changes": False,
+            "sandbox_install_compatible": None,
+            "requested_permissions": None,
+            "requested_access": granted,
+            "installed_version": version,
+        }
+        return install.id, props
+
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         with contextlib.ExitStack() as scope:
             settings = self.settings()

@@ -85,6 +85,28 @@ class AppSecretProvider(ConfiguredProvider):
         secret = self._set(props, "creating")
         return CreateResult(id_=secret.id, outs=_outputs(props, secret))
 
+    def import_props(self, import_id: str) -> dict[str, Any]:
+        """The inputs `read` needs, from an import id `MODE/SCOPE/NAME` (SCOPE: `account` or `user:usr_...`)."""
+        parts = import_id.split("/", 2)
+        mode = parts[0] if parts else ""
+        scope = parts[1] if len(parts) > 1 else ""
+        user = scope.removeprefix("user:") if scope.startswith("user:") else None
+        if len(parts) != 3 or mode not in MODES or not parts[2] or (scope != "account" and not user):
+            raise StripeAppsError(
+                "importing",
+                f"secret {import_id!r}",
+                "the import id is not MODE/SCOPE/NAME",
+                fix="use e.g. test/account/slack_token or live/user:usr_123/slack_token",
+            )
+        return {
+            "name": parts[2],
+            "mode": mode,
+            "scope": "user" if user else "account",
+            "user": user,
+            "payload": None,
+            "expires_at": None,
+        }
+
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         with client_for(self.settings(), props["mode"]) as client:
             params: stripe.params.apps.SecretFindParams = {

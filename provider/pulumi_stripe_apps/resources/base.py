@@ -54,8 +54,12 @@ class ConfiguredProvider(ResourceProvider):
         pass
 
     def configure(self, req: ConfigureRequest) -> None:
+        self.configure_with(req.config.get)
+
+    def configure_with(self, lookup: Callable[[str], object]) -> None:
+        """Settings from a lookup of namespaced config keys (`stripe-apps:apiBase`); both fronts call this."""
         try:
-            self._settings: Settings | StripeAppsError = load_settings(req.config.get)
+            self._settings: Settings | StripeAppsError = load_settings(lookup)
         except ValueError as error:
             # configure() runs outside the lifecycle methods; the first of them reports it.
             self._settings = StripeAppsError(
