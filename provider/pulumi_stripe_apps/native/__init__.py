@@ -1,0 +1,1 @@
+"""The native provider plugin `pulumi-resource-stripe-apps`: the resources' one core behind Pulumi's gRPC protocol."""

@@ -1,0 +1,352 @@
+"""`pulumi-resource-stripe-apps`: Pulumi's ResourceProvider gRPC protocol in front of the resources' core.
+
+Each RPC turns the engine's Struct (camelCase, secrets marked) into the core's snake_case dict, calls the same
+provider object the dynamic resources use (`check`, `diff`, `create`, `read`, `update`, `delete`), and turns the
+result back. Blocking Stripe calls run in a thread pool. What the core prints (drift, warnings) reaches the
+engine's log for the resource; our errors reach the user as their message alone.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import importlib.metadata
+import io
+import os
+import sys
+import threading
+import traceback
+from collections.abc import Callable, Iterator, Mapping
+from concurrent import futures
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import grpc
+from google.protobuf import empty_pb2, json_format
+from pulumi.runtime.proto import engine_pb2, engine_pb2_grpc, plugin_pb2, provider_pb2, provider_pb2_grpc
+
+from pulumi_stripe_apps.errors import StripeAppsError
+from pulumi_stripe_apps.fields import Field, Policy
+from pulumi_stripe_apps.native.marshal import Names, to_core, to_struct
+from pulumi_stripe_apps.resources.app_installation import FIELDS as INSTALL_FIELDS
+from pulumi_stripe_apps.resources.app_installation import AppInstallationProvider
+from pulumi_stripe_apps.resources.app_secret import FIELDS as SECRET_FIELDS
+from pulumi_stripe_apps.resources.app_secret import AppSecretProvider
+from pulumi_stripe_apps.resources.app_version import FIELDS as VERSION_FIELDS
+from pulumi_stripe_apps.resources.app_version import AppVersionProvider
+from pulumi_stripe_apps.resources.base import ConfiguredProvider
+from pulumi_stripe_apps.schema import CONFIG, PACKAGE, render_schema, token
+from pulumi_stripe_apps.settings import load_settings
+
+Reply = TypeVar("Reply")
+DEFAULT_WORKERS = 32  # the engine's --parallel decides how many calls come at once; the pool never limits it
+DIFF = provider_pb2.DiffResponse
+
+
+@dataclass(frozen=True)
+class Kind:
+    """One resource type: its core provider, its names and which outputs are secret."""
+
+    provider: ConfiguredProvider
+    names: Names
+    secret_outputs: frozenset[str]
+    inputs: frozenset[str]
+
+    @classmethod
+    def of(cls, provider: ConfiguredProvider, fields: tuple[Field, ...]) -> Kind:
+        return cls(
+            provider,
+            Names.of(fields),
+            frozenset(field.name for field in fields if field.secret),
+            frozenset(field.name for field in fields if field.policy is not Policy.COMPUTED),
+        )
+
+
+class CallOutput(io.TextIOBase):
+    """stderr per call: what the core prints during an RPC is collected for the engine's log."""
+
+    def __init__(self, fallback: Any) -> None:
+        self._fallback = fallback
+        self._local = threading.local()
+
+    def write(self, text: str) -> int:
+        collected: list[str] | None = getattr(self._local, "lines", None)
+        if collected is None:
+            return int(self._fallback.write(text))
+        collected.append(text)
+        return len(text)
+
+    def flush(self) -> None:
+        self._fallback.flush()
+
+    @contextlib.contextmanager
+    def collect(self) -> Iterator[list[str]]:
+        collected: list[str] = []
+        self._local.lines = collected
+        try:
+            yield collected
+        finally:
+            self._local.lines = None
+
+
+class EngineLog:
+    """Lines for a resource's diagnostics, through the engine's Log RPC (plain stderr without an engine)."""
+
+    def __init__(self, address: str | None) -> None:
+        self._engine = engine_pb2_grpc.EngineStub(grpc.insecure_channel(address)) if address else None
+
+    def send(self, urn: str, text: str) -> None:
+        for line in filter(None, (line.strip() for line in text.splitlines())):
+            severity = engine_pb2.WARNING if line.startswith("warning:") else engine_pb2.INFO
+            if self._engine is None:
+                sys.__stderr__.write(line + "\n") if sys.__stderr__ else None
+                continue
+            with contextlib.suppress(grpc.RpcError):  # a log line is never worth failing the operation
+                self._engine.Log(engine_pb2.LogRequest(severity=severity, message=line, urn=urn))
+
+
+class StripeAppsProvider(provider_pb2_grpc.ResourceProviderServicer):
+    def __init__(self, log: EngineLog, output: CallOutput | None = None) -> None:
+        self._log = log
+        self._output = output
+        self._kinds = {
+            token("AppVersion"): Kind.of(AppVersionProvider(), VERSION_FIELDS),
+            token("AppInstallation"): Kind.of(AppInstallationProvider(), INSTALL_FIELDS),
+            token("AppSecret"): Kind.of(AppSecretProvider(), SECRET_FIELDS),
+        }
+
+    # -- the plugin ----------------------------------------------------------------------------------
+
+    def GetPluginInfo(self, request: empty_pb2.Empty, context: grpc.ServicerContext) -> plugin_pb2.PluginInfo:
+        return plugin_pb2.PluginInfo(version=importlib.metadata.version("pulumi-stripe-apps"))
+
+    def GetSchema(
+        self, request: provider_pb2.GetSchemaRequest, context: grpc.ServicerContext
+    ) -> provider_pb2.GetSchemaResponse:
+        return provider_pb2.GetSchemaResponse(schema=render_schema())
+
+    def Cancel(self, request: empty_pb2.Empty, context: grpc.ServicerContext) -> empty_pb2.Empty:
+        # Every wait in the core has its own deadline; nothing is left running to stop.
+        return empty_pb2.Empty()
+
+    def CheckConfig(self, request: provider_pb2.CheckRequest, context: grpc.ServicerContext) -> Any:
+        config = _config_lookup({}, json_format.MessageToDict(request.news))
+        failures = []
+        try:
+            load_settings(config)
+        except ValueError as error:
+            text = str(error)
+            key = next((name for name in CONFIG if f"stripe-apps:{name}" in text), "apiBase")
+            failures.append(provider_pb2.CheckFailure(property=key, reason=text))
+        return provider_pb2.CheckResponse(inputs=request.news, failures=failures)
+
+    def DiffConfig(self, request: provider_pb2.DiffRequest, context: grpc.ServicerContext) -> Any:
+        # Settings change how calls are made, never which objects exist: no replace, ever.
+        olds, news = (_without_version(json_format.MessageToDict(s)) for s in (request.olds, request.news))
+        changed = sorted(key for key in {*olds, *news} if olds.get(key) != news.get(key))
+        return DIFF(changes=DIFF.DIFF_SOME if changed else DIFF.DIFF_NONE, diffs=changed)
+
+    def Configure(
+        self, request: provider_pb2.ConfigureRequest, context: grpc.ServicerContext
+    ) -> provider_pb2.ConfigureResponse:
+        args = json_format.MessageToDict(request.args)
+        lookup = _config_lookup(dict(request.variables), args)
+        for kind in self._kinds.values():
+            kind.provider.configure_with(lookup)
+        return provider_pb2.ConfigureResponse(acceptSecrets=True, supportsPreview=False, acceptResources=False)
+
+    # -- resources -----------------------------------------------------------------------------------
+
+    def Check(self, request: provider_pb2.CheckRequest, context: grpc.ServicerContext) -> Any:
+        def check(kind: Kind) -> provider_pb2.CheckResponse:
+            olds, _ = to_core(request.olds, kind.names)
+            news, secret = to_core(request.news, kind.names)
+            result = kind.provider.check(_public(olds), news)
+            failures = [
+                provider_pb2.CheckFailure(property=kind.names.to_schema.get(f.property, f.property), reason=f.reason)
+                for f in result.failures or []
+            ]
+            inputs = to_struct(result.inputs or news, kind.names, secret | (kind.secret_outputs & kind.inputs))
+            return provider_pb2.CheckResponse(inputs=inputs, failures=failures)
+
+        return self._serve(request, context, check)
+
+    def Diff(self, request: provider_pb2.DiffRequest, context: grpc.ServicerContext) -> Any:
+        def diff(kind: Kind) -> provider_pb2.DiffResponse:
+            olds, _ = to_core(request.olds, kind.names)
+            news, _ = to_core(request.news, kind.names)
+            result = kind.provider.diff(request.id, _public(olds), news)
+            replaces = [kind.names.to_schema.get(name, name) for name in result.replaces or []]
+            changed = [
+                kind.names.to_schema[name]
+                for name in sorted(kind.inputs)
+                if name in news and olds.get(name) != news.get(name)
+            ]
+            return DIFF(
+                changes=DIFF.DIFF_SOME if result.changes else DIFF.DIFF_NONE,
+                replaces=replaces,
+                diffs=sorted({*changed, *replaces}) if result.changes else [],
+                deleteBeforeReplace=bool(result.delete_before_replace),
+            )
+
+        return self._serve(request, context, diff)
+
+    def Create(self, request: provider_pb2.CreateRequest, context: grpc.ServicerContext) -> Any:
+        def create(kind: Kind) -> provider_pb2.CreateResponse:
+            props, secret = to_core(request.properties, kind.names)
+            result = kind.provider.create(props)
+            outs = to_struct(result.outs or {}, kind.names, secret | kind.secret_outputs)
+            return provider_pb2.CreateResponse(id=result.id, properties=outs)
+
+        return self._serve(request, context, create)
+
+    def Read(self, request: provider_pb2.ReadRequest, context: grpc.ServicerContext) -> Any:
+        def read(kind: Kind) -> provider_pb2.ReadResponse:
+            props, secret = to_core(request.properties, kind.names)
+            inputs, input_secret = to_core(request.inputs, kind.names)
+            importing = not props and not inputs
+            id_ = request.id
+            if importing:
+                id_, props = _import(kind, request.id)
+            result = kind.provider.read(id_, _public(props))
+            if not result.id:
+                if importing:
+                    raise StripeAppsError(
+                        "importing", request.id, "Stripe has no such object", fix="check the id and the mode"
+                    )
+                return provider_pb2.ReadResponse()  # gone: the engine plans a create
+            hidden = secret | input_secret | kind.secret_outputs
+            return provider_pb2.ReadResponse(
+                id=result.id,
+                properties=to_struct(result.outs or {}, kind.names, hidden),
+                inputs=to_struct(result.inputs if result.inputs is not None else inputs, kind.names, hidden),
+            )
+
+        return self._serve(request, context, read)
+
+    def Update(self, request: provider_pb2.UpdateRequest, context: grpc.ServicerContext) -> Any:
+        def update(kind: Kind) -> provider_pb2.UpdateResponse:
+            olds, _ = to_core(request.olds, kind.names)
+            news, secret = to_core(request.news, kind.names)
+            result = kind.provider.update(request.id, _public(olds), news)
+            outs = to_struct(result.outs or {}, kind.names, secret | kind.secret_outputs)
+            return provider_pb2.UpdateResponse(properties=outs)
+
+        return self._serve(request, context, update)
+
+    def Delete(self, request: provider_pb2.DeleteRequest, context: grpc.ServicerContext) -> Any:
+        def delete(kind: Kind) -> empty_pb2.Empty:
+            props, _ = to_core(request.properties, kind.names)
+            kind.provider.delete(request.id, _public(props))
+            return empty_pb2.Empty()
+
+        return self._serve(request, context, delete)
+
+    # -- plumbing ------------------------------------------------------------------------------------
+
+    def _serve(self, request: Any, context: grpc.ServicerContext, call: Callable[[Kind], Reply]) -> Reply:
+        """Runs one resource RPC: the type's core, its output to the engine's log, errors as messages."""
+        kind = self._kinds.get(_type_of(request))
+        if kind is None:
+            context.abort(grpc.StatusCode.INVALID_ARGUMENT, f"unknown resource type {_type_of(request)!r}")
+            raise AssertionError("unreachable: abort raises")
+        capture: contextlib.AbstractContextManager[list[str]] = (
+            self._output.collect() if self._output is not None else contextlib.nullcontext([])
+        )
+        with capture as printed:
+            try:
+                return call(kind)
+            except StripeAppsError as error:
+                context.abort(grpc.StatusCode.UNKNOWN, str(error))
+            except Exception:
+                # Not one of ours: a bug, and its traceback helps whoever reports it.
+                context.abort(grpc.StatusCode.UNKNOWN, traceback.format_exc())
+            finally:
+                self._log.send(request.urn, "".join(printed))
+        raise AssertionError("unreachable: abort raises")
+
+
+def _import(kind: Kind, import_id: str) -> tuple[str, dict[str, Any]]:
+    """The id and the inputs `read` needs when all the engine has is the id (`pulumi import`)."""
+    provider = kind.provider
+    if isinstance(provider, AppInstallationProvider):
+        return provider.import_props(import_id)
+    if isinstance(provider, AppSecretProvider):
+        return "", provider.import_props(import_id)
+    raise StripeAppsError(
+        "importing",
+        f"AppVersion {import_id!r}",
+        "an AppVersion cannot be rebuilt from Stripe: its app_dir is a local directory",
+        fix="declare the AppVersion with its appDir instead; `pulumi up` adopts the existing upload of that "
+        "version and content",
+    )
+
+
+def _type_of(request: Any) -> str:
+    found = getattr(request, "type", "")
+    if found:
+        return str(found)
+    # urn:pulumi:STACK::PROJECT::[PARENT$]TYPE::NAME
+    parts = str(request.urn).split("::")
+    return parts[2].rsplit("$", 1)[-1] if len(parts) > 2 else ""
+
+
+def _public(props: Mapping[str, Any]) -> dict[str, Any]:
+    """Without a dynamic resource's leftover `__provider` (a stack moved from the dynamic resources)."""
+    return {key: value for key, value in props.items() if not key.startswith("__")}
+
+
+def _without_version(config: dict[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in config.items() if key != "version"}
+
+
+def _config_lookup(variables: Mapping[str, str], args: Mapping[str, Any]) -> Callable[[str], object]:
+    """Namespaced keys (`stripe-apps:apiBase`) from the engine's variables, else its typed args (`apiBase`)."""
+
+    def lookup(key: str) -> object:
+        if key in variables:
+            return variables[key]
+        value = args.get(key.removeprefix(f"{PACKAGE}:"))
+        if isinstance(value, dict) and "value" in value:  # a secret arg
+            value = value["value"]
+        return value
+
+    return lookup
+
+
+def serve(engine: str | None, workers: int) -> tuple[grpc.Server, int]:
+    output = CallOutput(sys.stderr)
+    sys.stderr = output
+    server = grpc.server(futures.ThreadPoolExecutor(max_workers=workers))
+    provider_pb2_grpc.add_ResourceProviderServicer_to_server(StripeAppsProvider(EngineLog(engine), output), server)
+    port = server.add_insecure_port("127.0.0.1:0")
+    server.start()
+    return server, port
+
+
+def _exit_with_parent(parent: int) -> None:
+    """The engine started us; when it is gone (killed), so are we: a plugin must never outlive its engine."""
+    stop = threading.Event()
+    while not stop.wait(1.0):
+        if os.getppid() != parent:
+            os._exit(0)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="pulumi-resource-stripe-apps")
+    parser.add_argument("engine", nargs="?", help="the engine's gRPC address (the engine passes it)")
+    parser.add_argument("--logflow", action="store_true")
+    parser.add_argument("--logtostderr", action="store_true")
+    parser.add_argument("--tracing")
+    parser.add_argument("-v", dest="verbosity")
+    args, _ = parser.parse_known_args(argv)
+    workers = int(os.environ.get("STRIPE_APPS_PLUGIN_WORKERS", DEFAULT_WORKERS))
+    server, port = serve(args.engine, workers)
+    threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True).start()
+    sys.stdout.write(f"{port}\n")
+    sys.stdout.flush()
+    server.wait_for_termination()
+
+
+if __name__ == "__main__":
+    main()
