@@ -1,0 +1,172 @@
+"""The native provider plugin through the real engine: the same behaviours as the dynamic resources, `pulumi import`,
+and a stack moving from the dynamic resources to the native ones without a replace."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pulumi
+import pytest
+import stripe
+from pulumi import automation as auto
+from pulumi.automation._stack import ImportResource
+
+from pulumi_stripe_apps import AppInstallation, AppVersion
+from tests.support.apps import set_manifest, write_app
+from tests.support.emulator import objects
+from tests.support.engine import EngineSandbox
+from tests.support.errors import stray_tracebacks
+from tests.support.native import resource
+from tests.support.surfaces import Surface
+
+
+def native_program(app_dir: Path, modes: dict[str, str], **install_args: object) -> Callable[[], None]:
+    def program() -> None:
+        version = resource("AppVersion", "billing", app_dir=str(app_dir))
+        for name, mode in modes.items():
+            install = resource(
+                "AppInstallation",
+                name,
+                app=version.app,  # type: ignore[attr-defined]
+                version=version.version,  # type: ignore[attr-defined]
+                mode=mode,
+                sandbox_install_compatible=version.sandboxInstallCompatible,  # type: ignore[attr-defined]
+                requested_access=version.requestedAccess,  # type: ignore[attr-defined]
+                **install_args,
+            )
+            pulumi.export(f"{name}_id", install.id)
+            pulumi.export(f"{name}_status", install.status)  # type: ignore[attr-defined]
+            pulumi.export(f"{name}_version", install.installedVersion)  # type: ignore[attr-defined]
+
+    return program
+
+
+def test_every_mode_converges_and_an_out_of_band_uninstall_is_restored(
+    engine: EngineSandbox, surface: Surface, tmp_path: Path
+) -> None:
+    app_dir = write_app(tmp_path / "billing")
+    modes = {"dev": "test", "staging": "sandbox", "prod": "live"}
+    stack = engine.inline_stack(native_program(app_dir, modes), config=surface.config())
+    up = stack.up()
+    assert {up.outputs[f"{name}_status"].value for name in modes} == {"installed"}
+    stack.preview(expect_no_changes=True)
+    stack.refresh(expect_no_changes=True)
+
+    prod = up.outputs["prod_id"].value
+    sdk = stripe.StripeClient(surface.keys["default"]["live"], base_addresses={"api": surface.emulator.url})
+    sdk.v1.apps.installs.uninstall(prod)
+    refreshed = stack.refresh()
+    assert f"install {prod}" in refreshed.stdout and "is gone" in refreshed.stdout
+    restored = stack.up()
+    assert restored.summary.resource_changes == {"create": 1, "same": 4}
+    stack.preview(expect_no_changes=True)
+
+    set_manifest(app_dir, version="1.1.0")
+    bumped = stack.up()
+    assert bumped.summary.resource_changes == {"replace": 1, "update": 3, "same": 1}
+    assert {bumped.outputs[f"{name}_version"].value for name in modes} == {"1.1.0"}
+    assert stack.destroy().summary.resource_changes == {"delete": 5}
+    assert objects(surface.control, "install") == []
+
+
+def test_the_live_permission_gate_holds(engine: EngineSandbox, surface: Surface, tmp_path: Path) -> None:
+    app_dir = write_app(tmp_path / "billing")
+    stack = engine.inline_stack(native_program(app_dir, {"prod": "live"}), config=surface.config())
+    stack.up()
+    more = [{"permission": name, "purpose": "Needs it"} for name in ("customer_read", "invoice_write")]
+    set_manifest(app_dir, version="1.1.0", permissions=more)
+    with pytest.raises(auto.CommandError) as refused:
+        stack.up()
+    message = str(refused.value)
+    assert "permission invoice_write" in message and "allow_permission_changes=True" in message
+    assert stray_tracebacks(message) == [] and "Traceback" not in message  # the native front: the message alone
+    stack.workspace.program = native_program(app_dir, {"prod": "live"}, allow_permission_changes=True)
+    assert stack.up().outputs["prod_version"].value == "1.1.0"
+    stack.preview(expect_no_changes=True)
+
+
+@pytest.mark.parametrize("surface", ["full"], indirect=True)  # Version History exists only on the emulator
+def test_a_newer_foreign_upload_is_refused(engine: EngineSandbox, surface: Surface, tmp_path: Path) -> None:
+    app_dir = write_app(tmp_path / "billing")
+    stack = engine.inline_stack(native_program(app_dir, {"dev": "test"}), config=surface.config())
+    stack.up()
+    other = write_app(tmp_path / "other", version="2.0.0", source="export const View = () => 'x';\n")
+    engine.inline_stack(
+        lambda: AppVersion("billing", app_dir=str(other)) and None, project="other", config=surface.config()
+    ).up()
+    stack.refresh()
+    with pytest.raises(auto.CommandError) as refused:
+        stack.up()
+    assert "newest completed upload is version 2.0.0" in str(refused.value)
+
+
+def test_import_adopts_an_install_made_with_the_sdk(engine: EngineSandbox, surface: Surface, tmp_path: Path) -> None:
+    app_dir = write_app(tmp_path / "billing")
+    versions = engine.inline_stack(
+        lambda: pulumi.export("app", resource("AppVersion", "billing", app_dir=str(app_dir)).app),  # type: ignore[attr-defined]
+        project="versions",
+        config=surface.config(),
+    )
+    app = versions.up().outputs["app"].value
+    sdk = stripe.StripeClient(surface.keys["default"]["test"], base_addresses={"api": surface.emulator.url})
+    made = sdk.v1.apps.installs.create({"app": app, "channel": "private_test"})
+
+    def program() -> None:
+        resource("AppInstallation", "dev", app=app, version="1.0.0", mode="test")
+
+    stack = engine.inline_stack(program, config=surface.config())
+    # Stripe shows no installed version; only the emulator's Version History can name it, so name it here.
+    import_id = f"test/{made.id}" if not surface.is_stripe else f"test/{made.id}@1.0.0"
+    imported = stack.import_resources(
+        resources=[ImportResource(type="stripe-apps:index:AppInstallation", name="dev", id=import_id)],
+        protect=False,
+        generate_code=False,
+    )
+    assert imported.summary.resource_changes == {"import": 1, "create": 1}
+    stack.preview(expect_no_changes=True)
+    assert [install["id"] for install in objects(surface.control, "install")] == [made.id]
+
+    with pytest.raises(auto.CommandError) as missing:
+        stack.import_resources(
+            resources=[
+                ImportResource(type="stripe-apps:index:AppInstallation", name="ghost", id="test/appinst_test_0")
+            ],
+            protect=False,
+            generate_code=False,
+        )
+    assert "No such app install" in str(missing.value)
+    resources = stack.export_stack().deployment["resources"]
+    assert [found["urn"].rsplit("::", 1)[-1] for found in resources if "AppInstallation" in found["type"]] == ["dev"]
+
+    with pytest.raises(auto.CommandError) as refused:
+        stack.import_resources(
+            resources=[ImportResource(type="stripe-apps:index:AppVersion", name="v", id="whatever")],
+            protect=False,
+            generate_code=False,
+        )
+    assert "cannot be rebuilt from Stripe: its app_dir is a local directory" in str(refused.value)
+    stack.destroy()
+
+
+@pytest.mark.parametrize("surface", ["full"], indirect=True)
+def test_a_dynamic_stack_moves_to_the_native_resources_without_a_replace(
+    engine: EngineSandbox, surface: Surface, tmp_path: Path
+) -> None:
+    app_dir = write_app(tmp_path / "billing")
+
+    def dynamic() -> None:
+        version = AppVersion("billing", app_dir=str(app_dir))
+        AppInstallation(
+            "dev", app=version.app, version=version.version, mode="test", requested_access=version.requested_access
+        )
+
+    stack = engine.inline_stack(dynamic, config=surface.config())
+    stack.up()
+    stack.workspace.program = native_program(app_dir, {"dev": "test"})
+    moved = stack.preview()
+    assert moved.change_summary == {"same": 3}, moved.stdout
+    assert stack.up().summary.resource_changes == {"same": 3}
+    stack.preview(expect_no_changes=True)
+    stack.refresh(expect_no_changes=True)
+    assert len(objects(surface.control, "install")) == 1 and len(objects(surface.control, "upload")) == 1
