@@ -1,0 +1,201 @@
+"""The native plugin at the gRPC level: every ResourceProvider method over a real socket, against the emulator."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import grpc
+import pytest
+from google.protobuf import empty_pb2, json_format, struct_pb2
+from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
+
+from pulumi_stripe_apps.native.marshal import SECRET_SIG, SIG_KEY
+from pulumi_stripe_apps.native.server import serve
+from pulumi_stripe_apps.schema import render_schema
+from tests.support.apps import write_app
+from tests.support.emulator import objects
+from tests.support.surfaces import Surface
+
+VERSION = "stripe-apps:index:AppVersion"
+INSTALL = "stripe-apps:index:AppInstallation"
+SECRET = "stripe-apps:index:AppSecret"
+UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
+
+
+def struct(values: dict[str, Any]) -> struct_pb2.Struct:
+    out = struct_pb2.Struct()
+    out.update(values)
+    return out
+
+
+def plain(found: struct_pb2.Struct) -> dict[str, Any]:
+    values: dict[str, Any] = json_format.MessageToDict(found)
+    return values
+
+
+def urn(kind: str, name: str) -> str:
+    return f"urn:pulumi:dev::grpc::{kind}::{name}"
+
+
+@pytest.fixture
+def plugin() -> Iterator[provider_pb2_grpc.ResourceProviderStub]:
+    server, port = serve(None, 4)
+    with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
+        yield provider_pb2_grpc.ResourceProviderStub(channel)
+    server.stop(None)
+
+
+@pytest.fixture
+def configured(
+    plugin: provider_pb2_grpc.ResourceProviderStub, surface: Surface
+) -> provider_pb2_grpc.ResourceProviderStub:
+    variables = {key: str(value.value) for key, value in surface.config().items()}
+    reply = plugin.Configure(provider_pb2.ConfigureRequest(variables=variables, acceptSecrets=True))
+    assert reply.acceptSecrets and not reply.supportsPreview
+    return plugin
+
+
+def test_plugin_info_schema_and_cancel(plugin: provider_pb2_grpc.ResourceProviderStub) -> None:
+    assert plugin.GetPluginInfo(empty_pb2.Empty()).version
+    schema = json.loads(plugin.GetSchema(provider_pb2.GetSchemaRequest(version=0)).schema)
+    assert schema == json.loads(render_schema())
+    assert schema["config"]["variables"]["liveApiKey"]["secret"] is True
+    assert plugin.Cancel(empty_pb2.Empty()) == empty_pb2.Empty()
+
+
+def test_check_config_names_the_bad_key(plugin: provider_pb2_grpc.ResourceProviderStub) -> None:
+    good = plugin.CheckConfig(provider_pb2.CheckRequest(urn="p", news=struct({"apiBase": "http://127.0.0.1:1"})))
+    assert list(good.failures) == []
+    bad = plugin.CheckConfig(provider_pb2.CheckRequest(urn="p", news=struct({"appIds": "not json"})))
+    assert [(failure.property, "JSON object" in failure.reason) for failure in bad.failures] == [("appIds", True)]
+    changed = plugin.DiffConfig(
+        provider_pb2.DiffRequest(olds=struct({"apiBase": "a", "version": "1"}), news=struct({"apiBase": "b"}))
+    )
+    assert changed.changes == provider_pb2.DiffResponse.DIFF_SOME and list(changed.replaces) == []
+
+
+@pytest.mark.parametrize("surface", ["full"], indirect=True)
+def test_the_lifecycle_of_an_install_over_grpc(
+    configured: provider_pb2_grpc.ResourceProviderStub, surface: Surface, tmp_path: Path
+) -> None:
+    app_dir = write_app(tmp_path / "billing")
+    checked = configured.Check(
+        provider_pb2.CheckRequest(urn=urn(VERSION, "v"), type=VERSION, news=struct({"appDir": str(app_dir)}))
+    )
+    assert list(checked.failures) == []
+    inputs = plain(checked.inputs)
+    assert inputs["appId"] == "com.example.billing" and inputs["requestedAccess"]["permissions"] == ["customer_read"]
+    created = configured.Create(
+        provider_pb2.CreateRequest(urn=urn(VERSION, "v"), type=VERSION, properties=checked.inputs)
+    )
+    version = plain(created.properties)
+    assert version["status"] == "completed"
+    assert version["signingSecret"][SIG_KEY] == SECRET_SIG  # a secret output stays marked
+
+    # Preview: an unknown app passes Check; a wrong mode fails it, named in the schema's casing.
+    preview = configured.Check(
+        provider_pb2.CheckRequest(
+            urn=urn(INSTALL, "i"),
+            type=INSTALL,
+            news=struct({"app": UNKNOWN, "version": "1.0.0", "mode": "staging", "allowPermissionChanges": True}),
+        )
+    )
+    assert [failure.property for failure in preview.failures] == ["mode"]
+
+    news = struct({"app": version["app"], "version": "1.0.0", "mode": "test"})
+    install_inputs = configured.Check(provider_pb2.CheckRequest(urn=urn(INSTALL, "i"), type=INSTALL, news=news)).inputs
+    installed = configured.Create(
+        provider_pb2.CreateRequest(urn=urn(INSTALL, "i"), type=INSTALL, properties=install_inputs)
+    )
+    outputs = plain(installed.properties)
+    assert installed.id.startswith("appinst_test_") and outputs["status"] == "installed"
+    assert outputs["installedAccount"] == surface.keys["default"]["account"]
+
+    same = configured.Diff(
+        provider_pb2.DiffRequest(
+            id=installed.id, urn=urn(INSTALL, "i"), type=INSTALL, olds=installed.properties, news=install_inputs
+        )
+    )
+    assert same.changes == provider_pb2.DiffResponse.DIFF_NONE
+    moved = configured.Diff(
+        provider_pb2.DiffRequest(
+            id=installed.id,
+            urn=urn(INSTALL, "i"),
+            type=INSTALL,
+            olds=installed.properties,
+            news=struct({**plain(install_inputs), "mode": "live"}),
+        )
+    )
+    assert moved.changes == provider_pb2.DiffResponse.DIFF_SOME and list(moved.replaces) == ["mode"]
+
+    read = configured.Read(
+        provider_pb2.ReadRequest(
+            id=installed.id, urn=urn(INSTALL, "i"), type=INSTALL, properties=installed.properties, inputs=install_inputs
+        )
+    )
+    assert read.id == installed.id and plain(read.inputs)["version"] == "1.0.0"
+    updated = configured.Update(
+        provider_pb2.UpdateRequest(
+            id=installed.id, urn=urn(INSTALL, "i"), type=INSTALL, olds=installed.properties, news=install_inputs
+        )
+    )
+    assert plain(updated.properties)["status"] == "installed"
+
+    imported = configured.Read(provider_pb2.ReadRequest(id=f"test/{installed.id}", urn=urn(INSTALL, "x"), type=INSTALL))
+    assert imported.id == installed.id
+    rebuilt = plain(imported.inputs)
+    expected = {"app": version["app"], "version": "1.0.0", "mode": "test", "distribution": "private"}
+    assert {key: rebuilt.get(key) for key in expected} == expected  # every input, from the id alone
+    assert rebuilt["requestedAccess"]["permissions"] == ["customer_read"]  # what the install holds
+
+    configured.Delete(
+        provider_pb2.DeleteRequest(id=installed.id, urn=urn(INSTALL, "i"), type=INSTALL, properties=updated.properties)
+    )
+    gone = configured.Read(
+        provider_pb2.ReadRequest(id=installed.id, urn=urn(INSTALL, "i"), type=INSTALL, properties=updated.properties)
+    )
+    assert gone.id == ""  # the engine plans a create
+    with pytest.raises(grpc.RpcError) as missing:
+        configured.Read(provider_pb2.ReadRequest(id=f"test/{installed.id}", urn=urn(INSTALL, "x"), type=INSTALL))
+    assert "No such app install" in str(missing.value.details())
+    assert "Traceback" not in str(missing.value.details())
+    assert objects(surface.control, "install") == []
+
+
+@pytest.mark.parametrize("surface", ["full"], indirect=True)
+def test_a_secret_input_stays_secret_and_imports_by_name(
+    configured: provider_pb2_grpc.ResourceProviderStub, surface: Surface
+) -> None:
+    payload = {SIG_KEY: SECRET_SIG, "value": "xoxb-1"}
+    news = struct({"name": "slack_token", "payload": payload, "mode": "test"})
+    checked = configured.Check(provider_pb2.CheckRequest(urn=urn(SECRET, "s"), type=SECRET, news=news))
+    assert plain(checked.inputs)["payload"] == payload
+    created = configured.Create(
+        provider_pb2.CreateRequest(urn=urn(SECRET, "s"), type=SECRET, properties=checked.inputs)
+    )
+    assert plain(created.properties)["payload"] == payload
+    imported = configured.Read(
+        provider_pb2.ReadRequest(id="test/account/slack_token", urn=urn(SECRET, "x"), type=SECRET)
+    )
+    assert imported.id == created.id and plain(imported.inputs)["payload"] == payload
+    with pytest.raises(grpc.RpcError) as bad:
+        configured.Read(provider_pb2.ReadRequest(id="slack_token", urn=urn(SECRET, "x"), type=SECRET))
+    assert "MODE/SCOPE/NAME" in str(bad.value.details())
+
+
+def test_the_console_script_prints_its_port_and_serves(tmp_path: Path) -> None:
+    script = Path(sys.executable).with_name("pulumi-resource-stripe-apps")
+    with subprocess.Popen([str(script)], stdout=subprocess.PIPE, text=True) as process:
+        try:
+            assert process.stdout is not None
+            port = int(process.stdout.readline())
+            with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
+                info = provider_pb2_grpc.ResourceProviderStub(channel).GetPluginInfo(empty_pb2.Empty(), timeout=10)
+            assert info.version
+        finally:
+            process.kill()
