@@ -18,7 +18,6 @@ import functools
 import json
 import math
 import os
-import pickle
 import platform
 import random
 import re
@@ -46,23 +45,6 @@ from stripe_apps_devtools.noop import Noop  # noqa: E402
 from stripe_apps_emulator.testing import ControlClient  # noqa: E402
 from tests.support.apps import set_manifest, write_app  # noqa: E402
 from tests.support.engine import EngineSandbox  # noqa: E402
-
-# pulumi's serialize_provider wraps pickle's `_batch_setitems` anew for every dynamic resource and never
-# unwraps it, so in one process each resource pickles through one more wrapper than the last: quadratic,
-# and past ~900 resources a RecursionError (pulumi/pulumi#17803 has the symptom). This process runs
-# every inline program of the run (thousands of resources), so each serialization starts from the
-# original; both sides of every comparison get the same fix. See the notes in BENCHMARKS.md.
-_BATCH_SETITEMS = pickle._Pickler._batch_setitems  # type: ignore[attr-defined]
-_serialize_provider = pulumi.dynamic.dynamic.serialize_provider
-
-
-def _serialize_fresh(provider: Any) -> str:
-    pickle._Pickler._batch_setitems = _BATCH_SETITEMS  # type: ignore[attr-defined]
-    serialized: str = _serialize_provider(provider)
-    return serialized
-
-
-pulumi.dynamic.dynamic.serialize_provider = _serialize_fresh
 
 MODES = ("test", "sandbox", "live")
 INSTALL_ROUTES = "* /v1/apps/installs*"
@@ -692,13 +674,9 @@ GENERAL_NOTES: list[str] = [
     "The emulator runs as its own process (rate limits off) on the same 2 cores, so its CPU competes with the "
     "engine's. Requests are counted from its request log, control-plane calls excluded.",
     "Pulumi's Python SDK (3.x, `pulumi.dynamic.dynamic.serialize_provider`) wraps pickle's `_batch_setitems` "
-    "once more for every dynamic resource it serializes and never unwraps it. In one process the cost per "
-    "resource grows with the number of resources before it (measured separately: 0.11 ms each for the first "
-    "100, 2.9 ms each around the 900th) and past roughly 900-1000 resources the program fails with "
-    "`RecursionError: maximum recursion depth exceeded`. It hits any program with that many dynamic "
-    "resources, ours or not, and long-lived Automation API processes. This benchmark runs thousands of "
-    "resources in one process, so it restores the original before each serialization, for both sides alike. "
-    "A fix belongs upstream (restore it in `serialize_provider`).",
+    "once more for every dynamic resource it serializes and never unwraps it; the package undoes it after each "
+    "of its resources (`resources/base.py`, `restore_pickler`) and its providers pickle as their class alone, "
+    "so this run uses the package as users install it.",
     "Fingerprinting is faster than `sha256sum` because Python's hashlib hashes with OpenSSL 3 (SHA-NI "
     "instructions on this CPU), while coreutils' `sha256sum` uses its own portable C code. Memory stays flat "
     "because files are read in 1 MiB chunks; only the sorted list of paths grows.",

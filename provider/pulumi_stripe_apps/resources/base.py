@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import pickle
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -33,6 +34,23 @@ def reported(method: Method) -> Method:
     return call  # type: ignore[return-value]
 
 
+def restore_pickler() -> None:
+    """Undoes what Pulumi's `serialize_provider` leaves behind after each dynamic resource.
+
+    It wraps pickle's `_batch_setitems` in a sorting wrapper on every call and never unwraps it, so in one
+    program each dynamic resource pickles through one more wrapper than the last: quadratic, and past ~900
+    resources a RecursionError. Called after each of our resources is declared, it puts back the function
+    pickle defines (found by unwrapping), so a program of thousands of resources stays linear.
+    """
+    current = pickle._Pickler._batch_setitems  # type: ignore[attr-defined]
+    while current.__qualname__ != "_Pickler._batch_setitems":
+        inner = [cell.cell_contents for cell in current.__closure__ or () if callable(cell.cell_contents)]
+        if len(inner) != 1:
+            return  # not the SDK's wrapper: leave whatever this is alone
+        current = inner[0]
+    pickle._Pickler._batch_setitems = current  # type: ignore[attr-defined]
+
+
 class ConfiguredProvider(ResourceProvider):
     """Holds no state: settings come from `configure()` in the provider process and are never pickled.
 
@@ -47,11 +65,12 @@ class ConfiguredProvider(ResourceProvider):
             if name in cls.__dict__:
                 setattr(cls, name, reported(cls.__dict__[name]))
 
-    def __getstate__(self) -> dict[str, Any]:
-        return {}
+    def __reduce__(self) -> tuple[type[ConfiguredProvider], tuple[()]]:
+        # The class alone (by reference): no state, so pickling it never runs `_batch_setitems`.
+        return (type(self), ())
 
     def __setstate__(self, state: dict[str, Any]) -> None:
-        pass
+        """State pickled before `__reduce__` (an empty dict) still loads."""
 
     def configure(self, req: ConfigureRequest) -> None:
         self.configure_with(req.config.get)
