@@ -314,9 +314,8 @@ def _config_lookup(variables: Mapping[str, str], args: Mapping[str, Any]) -> Cal
     return lookup
 
 
-def serve(engine: str | None, workers: int) -> tuple[grpc.Server, int]:
-    output = CallOutput(sys.stderr)
-    sys.stderr = output
+def serve(engine: str | None, workers: int, output: CallOutput | None = None) -> tuple[grpc.Server, int]:
+    """The plugin's gRPC server on a free loopback port; `output` collects what each call prints."""
     server = grpc.server(futures.ThreadPoolExecutor(max_workers=workers))
     provider_pb2_grpc.add_ResourceProviderServicer_to_server(StripeAppsProvider(EngineLog(engine), output), server)
     port = server.add_insecure_port("127.0.0.1:0")
@@ -341,7 +340,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("-v", dest="verbosity")
     args, _ = parser.parse_known_args(argv)
     workers = int(os.environ.get("STRIPE_APPS_PLUGIN_WORKERS", DEFAULT_WORKERS))
-    server, port = serve(args.engine, workers)
+    output = CallOutput(sys.stderr)
+    sys.stderr = output
+    server, port = serve(args.engine, workers, output)
     threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True).start()
     sys.stdout.write(f"{port}\n")
     sys.stdout.flush()
