@@ -148,7 +148,7 @@ class ApiUploader:
 
 
 # Some CLI versions print the app object's id (`app_...`); the current one does not (see CliUploader).
-_APP_OBJECT = re.compile(r"\b(app_[A-Za-z0-9]+)\b")
+_APP_OBJECT = re.compile(r"\b(app_[A-Za-z0-9]{8,})\b")  # not `app_id`
 # What the apps plugin prints when an upload did not land, whatever its exit code.
 # U+00D7 is the apps plugin's failure mark ("\u00d7 Failed to register NAME").
 _FAILURE_LINE = re.compile(r"^\s*(\u00d7|\u2717|Request failed\b|\[ERROR\]|Error:)", re.MULTILINE)
