@@ -45,10 +45,10 @@ schema: setup
 	$(VENV)/bin/python scripts/generate_schema.py > schema.json
 
 bench: setup engine
-	$(WITH_ENV) python scripts/bench.py --size full
+	$(WITH_ENV) python -m scripts.bench --size full
 
 bench-ci: setup engine
-	$(WITH_ENV) python scripts/bench.py --size ci
+	$(WITH_ENV) python -m scripts.bench --size ci
 
 reliability: setup engine
 	$(WITH_ENV) python scripts/reliability.py

@@ -1,0 +1,130 @@
+"""What every measure shares: the sizes, a row of the results table, the report being built, timing helpers."""
+
+from __future__ import annotations
+
+import math
+import resource
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Size:
+    """How big each part of the run is; `ci` keeps every row but shrinks what is behind it."""
+
+    name: str
+    versions: int  # overhead stacks: versions, and installs spread over them
+    installs: int
+    reps: int
+    fp_mb: tuple[int, ...]
+    fp_reps: int
+    conc_installs: int
+    conc_parallel: tuple[int, ...]
+    conc_latency_ms: int
+    conc_reps: int
+    scale: tuple[int, ...]  # resources per program; the marginal rows compare the first and last steps
+    scale_reps: int
+
+
+SIZES = {
+    "full": Size("full", 10, 100, 5, (10, 50, 100), 5, 40, (1, 4, 8), 200, 2, (100, 300, 1000, 2000), 2),
+    "ci": Size("ci", 2, 10, 1, (2, 5, 10), 1, 8, (1, 4, 8), 100, 1, (20, 40, 60, 100), 1),
+}
+
+FRONTS = ("dynamic", "native")
+OVERHEAD_OPS = ("preview", "preview --refresh", "no-op up")
+SCALE_OPS = ("preview", "up", "refresh")
+SURFACES = ("full", "stripe")
+REQUEST_OPS = (
+    "create install",
+    "upgrade install",
+    "uninstall",
+    "refresh one install",
+    "no-op up (one install)",
+)
+
+# Every row the table prints, in order; the CI smoke test checks each appears.
+ROW_KEYS = (
+    "scale: preview, marginal cost per resource, largest step vs smallest",
+    "scale: up, marginal cost per resource, largest step vs smallest",
+    "scale: refresh, marginal cost per resource, largest step vs smallest",
+    "overhead dynamic: preview",
+    "overhead dynamic: preview --refresh",
+    "overhead dynamic: no-op up",
+    "overhead native: preview",
+    "overhead native: preview --refresh",
+    "overhead native: no-op up",
+    "concurrency native: speed-up at --parallel 4",
+    "concurrency native: speed-up at --parallel 8",
+    "concurrency dynamic: speed-up at --parallel 4",
+    "concurrency dynamic: speed-up at --parallel 8",
+    "hashing: throughput vs openssl dgst -sha256",
+    "hashing: throughput vs sha256sum",
+    "hashing: traced peak, largest tree vs smallest",
+    "requests full: create install",
+    "requests full: upgrade install",
+    "requests full: uninstall",
+    "requests full: refresh one install",
+    "requests full: no-op up (one install)",
+    "requests full: no-op up (whole stack)",
+    "requests stripe: create install",
+    "requests stripe: upgrade install",
+    "requests stripe: uninstall",
+    "requests stripe: refresh one install",
+    "requests stripe: no-op up (one install)",
+    "requests stripe: no-op up (whole stack)",
+)
+
+
+@dataclass
+class Row:
+    """One line of the results table: what, the measured value, the target, whether it is met, why not."""
+
+    key: str
+    value: str
+    target: str
+    met: bool | None
+    note: str = ""  # the cause of a miss or what limits it, with figures from this run only
+
+
+@dataclass
+class Report:
+    rows: list[Row] = field(default_factory=list)
+    sections: dict[str, list[str]] = field(default_factory=dict)
+
+    def add(self, row: Row) -> None:
+        assert row.key in ROW_KEYS, row.key
+        self.rows.append(row)
+        print(f"| {row.key} | {row.value} | {row.target} | {mark(row.met)} |", flush=True)
+
+    def section(self, name: str, lines: list[str]) -> None:
+        self.sections[name] = lines
+        for line in lines:
+            print(f"    {line}", flush=True)
+
+
+def mark(met: bool | None) -> str:
+    return {True: "yes", False: "NO", None: "-"}[met]
+
+
+def log(message: str) -> None:
+    print(f"[bench {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+def median(values: list[float]) -> float:
+    return statistics.median(values) if values else math.nan
+
+
+def children_cpu() -> float:
+    """CPU seconds of finished child processes: the engine and, below it, the provider processes."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def timed(call: Callable[[], object]) -> float:
+    start = time.perf_counter()
+    call()
+    return time.perf_counter() - start

@@ -1,0 +1,180 @@
+"""The emulator as its own process, inline stacks on a private backend, and the programs they run.
+
+Each program has a twin of the same shape on the engine's floor: `Noop` (a do-nothing dynamic resource) for the
+dynamic front, `noop:index:Thing` (a do-nothing native provider, `pulumi-resource-noop`) for the native front.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import os
+import subprocess
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pulumi
+from pulumi import automation as auto
+
+from pulumi_stripe_apps import AppInstallation, AppSecret, AppVersion
+from scripts.bench.common import log
+from stripe_apps_devtools.noop import Noop
+from stripe_apps_emulator.testing import ControlClient
+from tests.support.apps import write_app
+from tests.support.native import resource
+
+ROOT = Path(__file__).resolve().parents[2]
+MODES = ("test", "sandbox", "live")
+Program = Callable[[], None]
+
+
+def put_noop_plugin_on_path() -> None:
+    """The engine finds `pulumi-resource-noop` (devtools/bin) on PATH; the stacks inherit this environment."""
+    launcher = ROOT / "devtools" / "bin"
+    os.environ["PATH"] = f"{launcher}{os.pathsep}{os.environ['PATH']}"
+
+
+@dataclass(frozen=True)
+class Emulator:
+    url: str
+    control: ControlClient
+    pid: int
+
+    def cpu_seconds(self) -> float:
+        """User + system CPU the emulator process has used so far (Linux /proc)."""
+        fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    def config(self) -> dict[str, auto.ConfigValue]:
+        keys = self.control.keys()
+        return {
+            "stripe-apps:apiBase": auto.ConfigValue(self.url),
+            "stripe-apps:testApiKey": auto.ConfigValue(keys["default"]["test"], secret=True),
+            "stripe-apps:sandboxApiKey": auto.ConfigValue(keys["sandbox"]["test"], secret=True),
+            "stripe-apps:liveApiKey": auto.ConfigValue(keys["default"]["live"], secret=True),
+        }
+
+    def api_requests(self) -> int:
+        """Requests in the emulator's log since it was last cleared, control-plane calls excluded."""
+        return len([e for e in self.control.requests() if not e["path"].startswith("/_emulator")])
+
+
+@contextlib.contextmanager
+def emulator_process(work: Path) -> Iterator[Emulator]:
+    """Its own process (no GIL shared with the inline programs timed), rate limits off, transitions immediate."""
+    out = work / "emulator.out"
+    with out.open("w") as sink:
+        process = subprocess.Popen(
+            ["stripe-apps-emulator", "serve", "--port", "0", "--no-rate-limit"], stdout=sink, stderr=subprocess.STDOUT
+        )
+    try:
+        deadline = time.monotonic() + 30
+        url = ""
+        while not url.startswith("http"):
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"the emulator did not start: {out.read_text()}")
+            time.sleep(0.05)
+            url = (out.read_text().splitlines() or [""])[0]
+        with ControlClient(url) as control:
+            control.rate_limits(enabled=False)
+            control.transitions(install="immediate", uninstall="immediate", upload="immediate")
+            yield Emulator(url, control, process.pid)
+    finally:
+        process.terminate()
+        process.wait(10)
+
+
+class Stacks:
+    """Inline stacks on one private file backend, all pointing at one emulator."""
+
+    def __init__(self, work: Path, config: dict[str, auto.ConfigValue]) -> None:
+        from tests.support.engine import EngineSandbox  # noqa: PLC0415
+
+        self.sandbox = EngineSandbox(work / "engine")
+        self.config = config
+
+    def stack(self, name: str, program: Program) -> auto.Stack:
+        return self.sandbox.inline_stack(program, project=name, stack="bench", config=self.config)
+
+
+def make_apps(root: Path, count: int, prefix: str) -> list[Path]:
+    log(f"writing {count} app(s) under {root.name}")
+    return [write_app(root / f"{prefix}{i}", app_id=f"com.bench.{prefix}{i}", sandbox=True) for i in range(count)]
+
+
+# ---------------------------------------------------------------------------------------------------
+# Programs. Installs are spread over the apps, then the three modes (app j % n, mode (j // n) % 3):
+# Stripe keeps one install per account, mode and app, so with more than 3 installs per app several
+# resources share one Stripe install; each still makes its own calls, which is what is measured.
+# ---------------------------------------------------------------------------------------------------
+def dynamic(apps: list[Path], installs: int, secrets: int = 0) -> Program:
+    def program() -> None:
+        versions = [AppVersion(f"v{i}", app_dir=str(path)) for i, path in enumerate(apps)]
+        for j in range(installs):
+            version = versions[j % len(versions)]
+            AppInstallation(
+                f"i{j}",
+                app=version.app,
+                version=version.version,
+                mode=MODES[(j // len(versions)) % len(MODES)],
+                sandbox_install_compatible=version.sandbox_install_compatible,
+            )
+        for k in range(secrets):
+            # A scope holds at most 10 secrets per mode: one Dashboard user per ten secrets.
+            AppSecret(
+                f"s{k}",
+                name=f"key{k % 10}",
+                scope="user",
+                user=f"usr_bench{k // 10:04d}",
+                mode=MODES[k % len(MODES)],
+                payload=f"secret-{k}",
+            )
+
+    return program
+
+
+def native(apps: list[Path], installs: int) -> Program:
+    """The same shape through `pulumi-resource-stripe-apps`, as the generated SDKs of other languages declare it."""
+
+    def program() -> None:
+        versions = [resource("AppVersion", f"v{i}", app_dir=str(path)) for i, path in enumerate(apps)]
+        for j in range(installs):
+            version = versions[j % len(versions)]
+            resource(
+                "AppInstallation",
+                f"i{j}",
+                app=version.app,  # type: ignore[attr-defined]
+                version=version.version,  # type: ignore[attr-defined]
+                mode=MODES[(j // len(versions)) % len(MODES)],
+                sandbox_install_compatible=version.sandboxInstallCompatible,  # type: ignore[attr-defined]
+            )
+
+    return program
+
+
+def dynamic_floor(versions: int, installs: int) -> Program:
+    def program() -> None:
+        parents = [Noop(f"v{i}", label=f"v{i}") for i in range(versions)]
+        for j in range(installs):
+            Noop(f"i{j}", label=parents[j % versions].label.apply(functools.partial(_child_label, j)))
+
+    return program
+
+
+def native_floor(versions: int, installs: int) -> Program:
+    def program() -> None:
+        parents = [_thing(f"v{i}", f"v{i}") for i in range(versions)]
+        for j in range(installs):
+            _thing(f"i{j}", parents[j % versions].label.apply(functools.partial(_child_label, j)))  # type: ignore[attr-defined]
+
+    return program
+
+
+def _thing(name: str, label: pulumi.Input[str]) -> pulumi.CustomResource:
+    return pulumi.CustomResource("noop:index:Thing", name, {"label": label})
+
+
+def _child_label(j: int, label: str) -> str:
+    return f"{label}-i{j}"

@@ -1,0 +1,104 @@
+"""Scale: programs of growing size (versions, installs in all three modes, secrets) through preview, up and
+refresh on the dynamic front, the package as users install it; the marginal cost per resource of the largest
+step against the smallest."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from scripts.bench.common import SCALE_OPS, Report, Row, Size, children_cpu, log, median, timed
+from scripts.bench.engine import Emulator, Stacks, dynamic, make_apps
+
+TARGET = 1.2
+
+
+def shape(total: int) -> tuple[int, int, int]:
+    """A total resource count as (versions, installs, secrets): one version per 20 resources, a secret per 10."""
+    versions = max(1, total // 20)
+    secrets = total // 10
+    return versions, total - versions - secrets, secrets
+
+
+def bench_scale(report: Report, size: Size, work: Path, stacks: Stacks, emulator: Emulator) -> None:
+    totals = size.scale
+    stacks_by_total = {}
+    # per operation and total: wall seconds, engine+provider CPU, emulator CPU
+    wall: dict[str, dict[int, list[float]]] = {op: {t: [] for t in totals} for op in SCALE_OPS}
+    cpu: dict[str, dict[int, list[float]]] = {op: {t: [] for t in totals} for op in SCALE_OPS}
+    served: dict[str, dict[int, list[float]]] = {op: {t: [] for t in totals} for op in SCALE_OPS}
+
+    def measure(op: str, total: int) -> None:
+        stack = stacks_by_total[total]
+        call = {"preview": stack.preview, "up": stack.up, "refresh": stack.refresh}[op]
+        before, emu = children_cpu(), emulator.cpu_seconds()
+        wall[op][total].append(timed(call))
+        cpu[op][total].append(children_cpu() - before)
+        served[op][total].append(emulator.cpu_seconds() - emu)
+
+    for total in totals:
+        versions, installs, secrets = shape(total)
+        log(f"scale: {total} resources ({versions} versions, {installs} installs, {secrets} secrets): up")
+        apps = make_apps(work / f"apps-scale-{total}", versions, f"s{total}x")
+        stacks_by_total[total] = stacks.stack(f"scale-{total}", dynamic(apps, installs, secrets))
+        measure("up", total)
+    # preview and refresh: every size in turn, rep after rep, so drift weighs on each alike
+    for rep in range(size.scale_reps):
+        for op in ("preview", "refresh"):
+            for total in totals:
+                log(f"scale: {op} of {total} resources ({rep + 1}/{size.scale_reps})")
+                measure(op, total)
+    lines = [
+        "resources: one AppVersion per 20, one AppSecret per 10 (user scope), the rest AppInstallation over the "
+        f"three modes; up once, preview and refresh {size.scale_reps} time(s) each, sizes in turn",
+        "| resources | versions / installs / secrets | up (s) | preview (s) | refresh (s) | up per resource (ms) "
+        "| preview per resource (ms) | refresh per resource (ms) |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for total in totals:
+        v, i, s = shape(total)
+        med = {op: median(wall[op][total]) for op in SCALE_OPS}
+        lines.append(
+            f"| {total} | {v} / {i} / {s} | {med['up']:.2f} | {med['preview']:.2f} | {med['refresh']:.2f} | "
+            f"{1000 * med['up'] / total:.1f} | {1000 * med['preview'] / total:.1f} | "
+            f"{1000 * med['refresh'] / total:.1f} |"
+        )
+    (a, b), (c, d) = (totals[0], totals[1]), (totals[-2], totals[-1])
+    lines += [
+        "",
+        f"marginal cost per resource (ms), {a}->{b} and {c}->{d}: wall; engine+provider CPU; emulator CPU",
+        "| operation | wall | engine+provider CPU | emulator CPU |",
+        "|---|---|---|---|",
+    ]
+
+    def step(values: dict[int, list[float]], lo: int, hi: int) -> float:
+        return (median(values[hi]) - median(values[lo])) / (hi - lo)
+
+    for op in SCALE_OPS:
+        cells = []
+        for series in (wall[op], cpu[op], served[op]):
+            cells.append(f"{1000 * step(series, a, b):.2f} -> {1000 * step(series, c, d):.2f}")
+        lines.append(f"| {op} | {' | '.join(cells)} |")
+        small, large = step(wall[op], a, b), step(wall[op], c, d)
+        ratio = large / small if small > 0 else float("inf")
+        met = ratio <= TARGET
+        note = ""
+        if not met:
+            where = {
+                "engine+provider CPU": (step(cpu[op], a, b), step(cpu[op], c, d)),
+                "emulator CPU": (step(served[op], a, b), step(served[op], c, d)),
+            }
+            grew = ", ".join(f"{name} {1000 * lo:.2f} -> {1000 * hi:.2f} ms" for name, (lo, hi) in where.items())
+            note = (
+                f"marginal wall time per resource {1000 * small:.2f} ms ({a}->{b}) vs {1000 * large:.2f} ms "
+                f"({c}->{d}); per resource, {grew}: where the CPU per resource grows is where the cost is."
+            )
+        report.add(
+            Row(
+                f"scale: {op}, marginal cost per resource, largest step vs smallest",
+                f"{ratio:.2f}x ({c}->{d} vs {a}->{b})",
+                f"<= {TARGET}x",
+                met,
+                note,
+            )
+        )
+    report.section("scale", lines)
