@@ -5,14 +5,18 @@ VENV := .venv
 WITH_ENV := . scripts/env.sh &&
 
 .PHONY: setup engine browser demo demo-down test test-fast lint schema reliability bench bench-ci
-setup: $(VENV)/.installed
+setup: $(VENV)/.installed $(VENV)/.devtools
 
-# devtools/ (the engine plumbing for this machine) reaches the venv through a .pth file: it is not shipped.
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install -q -U pip
 	$(VENV)/bin/pip install -q -e '.[emulator,dev]'
-	$(VENV)/bin/python -c 'import site, pathlib; pathlib.Path(site.getsitepackages()[0], "stripe-apps-devtools.pth").write_text(str(pathlib.Path("devtools").resolve()) + "\n")'
+	touch $@
+
+# devtools/ (the engine plumbing for this machine) reaches the venv through a .pth file: it is not shipped. The
+# file also starts devtools' engine watch, so the hosts the engine started exit when it is killed (engine_watch.py).
+$(VENV)/.devtools: $(VENV)/.installed devtools/stripe_apps_devtools/engine_watch.py
+	$(VENV)/bin/python -c 'import site, pathlib; pathlib.Path(site.getsitepackages()[0], "stripe-apps-devtools.pth").write_text(str(pathlib.Path("devtools").resolve()) + "\nimport stripe_apps_devtools.engine_watch\n")'
 	touch $@
 
 engine:

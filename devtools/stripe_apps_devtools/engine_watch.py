@@ -1,0 +1,127 @@
+"""Hosts the engine started exit when the engine is gone, as Pulumi's Go hosts do (they health-check the engine).
+
+Pulumi's stock Python dynamic-provider host (`python -m pulumi.dynamic`, run by the stock launcher
+`pulumi-resource-pulumi-python` through a shell that stays its parent) and our language hosts wait for the
+engine to stop them. When the engine is killed (SIGKILL, a cancelled CI job) nobody does: the hosts, the
+program the language host runs and a Stripe CLI upload in flight would run on for ever. The venv imports
+this module at interpreter start (its .pth line, written by `make setup`); in a host process it finds the
+`pulumi` that started it among its ancestors and, once that process has exited, stops its own children and
+exits. In any other process it does nothing.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import threading
+import time
+from pathlib import Path
+
+HOSTS = ("pulumi.dynamic", "stripe_apps_devtools.language_host", "stripe_apps_devtools.nodejs_host")
+ENGINE_NAMES = ("pulumi",)
+INTERVAL = 0.25
+CHILD_GRACE = 2.0
+# How far up the engine may be: the language host is its child, the dynamic host its grandchild (the shell).
+MAX_DEPTH = 3
+
+
+def host_module(argv: list[str]) -> str | None:
+    """The module a `python ... -m MODULE ...` command line runs, when it is one of the engine's hosts."""
+    for index, arg in enumerate(argv[:-1]):
+        if arg == "-m":
+            return argv[index + 1] if argv[index + 1] in HOSTS else None
+    return None
+
+
+def _stat(pid: int) -> tuple[str, int, int] | None:
+    """(state, parent pid, start time) of a process, None when it is gone."""
+    try:
+        raw = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    fields = raw.rsplit(")", 1)[1].split()
+    return fields[0], int(fields[1]), int(fields[19])
+
+
+def _name(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/comm").read_text().strip()
+    except OSError:
+        return ""
+
+
+def find_engine(pid: int) -> tuple[int, int] | None:
+    """(pid, start time) of the nearest `pulumi` above `pid`, at most MAX_DEPTH levels up."""
+    current = pid
+    for _ in range(MAX_DEPTH):
+        found = _stat(current)
+        if found is None:
+            return None
+        parent = found[1]
+        if parent <= 1:
+            return None
+        if _name(parent) in ENGINE_NAMES:
+            parent_stat = _stat(parent)
+            return (parent, parent_stat[2]) if parent_stat else None
+        current = parent
+    return None
+
+
+def alive(pid: int, started: int) -> bool:
+    """Whether that very process still runs: not exited (a zombie has), and its pid not reused."""
+    found = _stat(pid)
+    return found is not None and found[0] not in ("Z", "X") and found[2] == started
+
+
+def children(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            stat = _stat(int(entry.name))
+            if stat is not None and stat[1] == pid:
+                found.append(int(entry.name))
+    return found
+
+
+def stop_children(pid: int) -> None:
+    """SIGTERM to every child, SIGKILL to those still there after a grace period."""
+    pending = children(pid)
+    for child in pending:
+        _signal(child, signal.SIGTERM)
+    deadline = time.monotonic() + CHILD_GRACE
+    while pending and time.monotonic() < deadline:
+        time.sleep(0.05)
+        pending = [child for child in pending if alive(child, _start(child))]
+    for child in pending:
+        _signal(child, signal.SIGKILL)
+
+
+def _start(pid: int) -> int:
+    found = _stat(pid)
+    return found[2] if found else -1
+
+
+def _signal(pid: int, sig: signal.Signals) -> None:
+    try:
+        os.kill(pid, sig)
+    except OSError:
+        pass
+
+
+def watch(engine: tuple[int, int]) -> None:
+    while alive(*engine):
+        time.sleep(INTERVAL)
+    stop_children(os.getpid())
+    os._exit(0)
+
+
+def start() -> None:
+    if host_module(list(getattr(sys, "orig_argv", []))) is None or not Path("/proc/self/stat").exists():
+        return
+    engine = find_engine(os.getpid())
+    if engine is not None:
+        threading.Thread(target=watch, args=(engine,), name="engine-watch", daemon=True).start()
+
+
+start()
