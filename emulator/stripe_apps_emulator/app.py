@@ -37,6 +37,7 @@ from .models.faults import Decision
 from .models.idempotency import check_key, fingerprint
 from .params import validate
 from .routes import Ctx, Match, Router, all_routes
+from .routes.control import create_target
 from .versions import API_VERSION, check_version
 
 log = logging.getLogger("stripe_apps_emulator")
@@ -167,6 +168,8 @@ class Pipeline:
             # The API version the request used, once its Stripe-Version header passed the check.
             "version": None,
             "fault": None,
+            # What a create attempt is for (routes/control.py `create_target`), once its parameters are read.
+            "target": None,
             "status": None,
         }
 
@@ -236,6 +239,7 @@ class Pipeline:
         if match is None or match.route.control:
             raise self._unrecognized(request)
         raw, print_params = await self._params(request, match)
+        entry["target"] = create_target(request.method, match.route.pattern, match.path, raw)
         print_ = fingerprint(request.method, request.url.path, print_params)
         scope = f"{caller.account}:{caller.mode}"
         token = CURRENT_REQUEST.set({"id": request_id, "idempotency_key": key})

@@ -153,6 +153,41 @@ def installed_upload(ctx: Ctx) -> Reply:
     return {"install": ctx.path["id"], "upload": upload}
 
 
+# The write routes that make an object, for the request log's `target`: what a create attempt is for.
+CREATE_ROUTES = {
+    ("POST", "/v1/apps/uploads"),
+    ("POST", "/v1/apps/installs"),
+    ("POST", "/v1/apps/secrets"),
+    ("POST", "/v1/apps/apps/{id}/submit_for_review"),
+}
+
+
+def create_target(method: str, pattern: str, path: dict[str, str], params: dict[str, Any]) -> str | None:
+    """What a create attempt is for, as the request log records it (with the caller's account and mode).
+
+    `upload:MANIFEST_ID@VERSION`, `install:APP`, `secret:SCOPE:USER:NAME` or `review:APP`; None for any
+    other route, or when the parameters do not say (a malformed manifest). Tests count attempts per target
+    (one idempotency key is one attempt) against what a plan needed, so a second create shows even when
+    the API answers it with the existing object.
+    """
+    if (method, pattern) not in CREATE_ROUTES:
+        return None
+    if pattern == "/v1/apps/uploads":
+        try:
+            manifest = json.loads(str(params.get("manifest")))
+        except ValueError:
+            return None
+        if not isinstance(manifest, dict):
+            return None
+        return f"upload:{manifest.get('id')}@{manifest.get('version')}"
+    if pattern == "/v1/apps/installs":
+        return f"install:{params.get('app')}"
+    if pattern == "/v1/apps/secrets":
+        scope = params.get("scope") if isinstance(params.get("scope"), dict) else {}
+        return f"secret:{scope.get('type')}:{scope.get('user') or ''}:{params.get('name')}"
+    return f"review:{path.get('id')}"
+
+
 def openapi(ctx: Ctx) -> Reply:
     text = resources.files("stripe_apps_emulator").joinpath("openapi.json").read_text()
     document: dict[str, Any] = json.loads(text)
