@@ -1,48 +1,60 @@
-"""Stacks, sizes and audits shared by the reliability tests (figures come from the emulator's own state)."""
+"""Sizes, stacks and measurements shared by the reliability tests; every figure comes from the emulator's own
+records (objects, the request log with each create attempt's target) and the engine's own events."""
 
 from __future__ import annotations
 
+import json
 import os
+import re
+import signal
+import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import pulumi
-from pulumi import automation as auto
-
-from pulumi_stripe_apps import AppInstallation, AppVersion
-from stripe_apps_emulator.testing import ControlClient, RunningEmulator
+from stripe_apps_emulator.testing import ControlClient
 from tests.support.apps import write_app
+from tests.support.surfaces import SURFACES
 
 MODES = ("test", "sandbox", "live")
 VERSION_TYPE = "pulumi-python:dynamic/stripeapps:AppVersion"
 INSTALL_TYPE = "pulumi-python:dynamic/stripeapps:AppInstallation"
-# Every write route: uploads, and (one pattern, so each request draws once per kind) install create,
-# reauthorize `installs/:id` and `installs/:id/uninstall`.
-WRITE_ROUTES = ("POST /v1/apps/uploads", "POST /v1/apps/installs*")
-FAULT_KINDS = ("error_before", "error_after", "rate_limit", "drop", "latency")
+SECRET_TYPE = "pulumi-python:dynamic/stripeapps:AppSecret"
+# Every API route the provider calls gets every fault kind: reads and polls, uploads, installs, secrets, review.
+EVERY_ROUTE = "* /v1/*"
+ERROR_KINDS = ("error_before", "error_after", "rate_limit", "lock_timeout", "drop")
+# Steps that make the provider send a create: one attempt each at most. AppSecret's update is a `set` too.
+CREATE_OPS = ("create", "create-replacement")
+SET_TYPES = (SECRET_TYPE,)
 
 
 @dataclass(frozen=True)
 class Size:
     name: str
-    fault_seeds: int
-    fault_apps: int
-    fault_rate: float
+    fault_seeds: int  # per surface
+    fault_workers: int
+    error_rate: float  # per request, every route
+    latency_rate: float
     attempts: int
-    crash_points: int
+    kill_tours: int  # per surface, each interrupting every kind of operation it runs
+    kill_kinds: dict[str, tuple[str, ...]]
     fuzz_engine_examples: int
     fuzz_check_examples: int
+    fuzz_seed: int
     limit_apps: int
 
 
+KINDS = ("create", "upgrade", "mode_replace", "secret_rotation", "public_switch", "destroy")
+STRIPE_KINDS = tuple(kind for kind in KINDS if kind != "public_switch")  # refused at preview on Stripe
 SIZES = {
-    "ci": Size("ci", fault_seeds=3, fault_apps=2, fault_rate=0.2, attempts=6, crash_points=2,
-               fuzz_engine_examples=15, fuzz_check_examples=300, limit_apps=10),
-    "full": Size("full", fault_seeds=10, fault_apps=3, fault_rate=0.25, attempts=6, crash_points=8,
-                 fuzz_engine_examples=200, fuzz_check_examples=3000, limit_apps=10),
+    "ci": Size("ci", fault_seeds=2, fault_workers=4, error_rate=0.2, latency_rate=0.05, attempts=6, kill_tours=1,
+               kill_kinds={"full": ("create", "public_switch"), "stripe": ("secret_rotation", "destroy")},
+               fuzz_engine_examples=12, fuzz_check_examples=300, fuzz_seed=20251, limit_apps=10),
+    "full": Size("full", fault_seeds=50, fault_workers=5, error_rate=0.22, latency_rate=0.05, attempts=6,
+                 kill_tours=2, kill_kinds={"full": KINDS, "stripe": STRIPE_KINDS},
+                 fuzz_engine_examples=200, fuzz_check_examples=3000, fuzz_seed=20251, limit_apps=10),
 }  # fmt: skip
 
 
@@ -54,58 +66,166 @@ def _size() -> Size:
 
 
 SIZE = _size()
+assert set(SIZE.kill_kinds) == set(SURFACES)
 
 
 def app_ids(count: int) -> list[str]:
     return [f"com.example.reliability{index}" for index in range(count)]
 
 
-def write_apps(root: Path, count: int) -> list[Path]:
+def write_apps(root: Path, count: int, **options: Any) -> list[Path]:
     return [
-        write_app(root / app_id, app_id=app_id, source=f"export const View = () => '{app_id}';\n")
+        write_app(root / app_id, app_id=app_id, source=f"export const View = () => '{app_id}';\n", **options)
         for app_id in app_ids(count)
     ]
 
 
-def config(emulator: RunningEmulator) -> dict[str, auto.ConfigValue]:
-    keys = emulator.keys
+def fault_rules(error_rate: float, latency_rate: float, latency_ms: int = 100) -> list[dict[str, Any]]:
+    """Every error kind on every route, one request in `error_rate` failing overall; latency apart.
+
+    The emulator draws once per rule in order and the first that fires decides, so each error rule's
+    probability is set for its share of `error_rate`, and latency only reaches requests no error took.
+    """
+    rules: list[dict[str, Any]] = []
+    left = 1.0
+    share = error_rate / len(ERROR_KINDS)
+    for kind in ERROR_KINDS:
+        rules.append({"route": EVERY_ROUTE, "kind": kind, "probability": share / left, "latency_ms": 0})
+        left -= share
+    rules.append({"route": EVERY_ROUTE, "kind": "latency", "probability": latency_rate, "latency_ms": latency_ms})
+    return rules
+
+
+def api_requests(entries: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [entry for entry in entries if entry["path"].startswith("/v1/")]
+
+
+_OBJECT_ID = re.compile(r"^(acct|app|appinst|appinst_test|appupl|appsecret)_[A-Za-z0-9]+$")
+
+
+def route_of(entry: Mapping[str, Any]) -> str:
+    """`METHOD /path` with object ids as `{id}`: the route a request took."""
+    path = "/".join("{id}" if _OBJECT_ID.match(part) else part for part in entry["path"].split("/"))
+    return f"{entry['method']} {path}"
+
+
+# -- names: what a step or a request is about, the same on every emulator -----------------------------
+
+
+@dataclass(frozen=True)
+class Names:
+    """Emulator ids into names that mean the same on every emulator: app ids into manifest ids, accounts
+    into roles (default, sandbox, connected), so plans from one emulator compare with requests on another."""
+
+    apps: Mapping[str, str]
+    accounts: Mapping[str, str]
+
+    @classmethod
+    def of(cls, control: ControlClient, connected: Iterable[str] = ()) -> Names:
+        state = control.state()["objects"]
+        keys = control.keys()
+        accounts = {keys["default"]["account"]: "default", keys["sandbox"]["account"]: "sandbox"}
+        accounts.update(dict.fromkeys(connected, "connected"))
+        return cls({app["id"]: app["app_id"] for app in state.get("app", [])}, accounts)
+
+    def target(self, target: str) -> str:
+        kind, _, rest = target.partition(":")
+        if kind in ("install", "review"):
+            return f"{kind}:{self.apps.get(rest, rest)}"
+        return target
+
+    def account(self, account: str | None) -> str:
+        return self.accounts.get(account or "", account or "unknown")
+
+
+Target = tuple[str, str, str]  # (target, account role, mode: test or live)
+
+
+def create_attempts(entries: Iterable[dict[str, Any]], names: Names) -> Counter[Target]:
+    """Create attempts per target in a slice of the request log: one idempotency key is one attempt (its
+    retries and replays included); a request without a key (the Stripe CLI's upload) is one attempt."""
+    attempts: dict[str, Target] = {}
+    for entry in entries:
+        if entry.get("target") is None:
+            continue
+        attempt = entry["idempotency_key"] or entry["request_id"]
+        mode = "live" if entry["mode"] == "live" else "test"  # a sandbox is a test-mode account of its own
+        attempts.setdefault(attempt, (names.target(entry["target"]), names.account(entry["account"]), mode))
+    return Counter(attempts.values())
+
+
+@dataclass(frozen=True)
+class Step:
+    op: str
+    type: str
+    inputs: Mapping[str, Any]
+
+
+def step_target(step: Step, app_names: Mapping[str, str]) -> Target | None:
+    """The create target a step needs, in `Names` terms; None for steps that send no create."""
+    writes = step.op in CREATE_OPS or (step.op == "update" and step.type in SET_TYPES)
+    if not writes:
+        return None
+    inputs = step.inputs
+    mode = str(inputs.get("mode") or "test")
+    live = "live" if mode == "live" else "test"
+    role = "connected" if inputs.get("account") else ("sandbox" if mode == "sandbox" else "default")
+    if step.type == VERSION_TYPE:
+        return (f"upload:{inputs.get('app_id')}@{inputs.get('version')}", "default", "test")
+    if step.type == INSTALL_TYPE:
+        app = app_names.get(str(inputs.get("app")), str(inputs.get("app")))
+        if inputs.get("distribution") == "public":
+            return (f"review:{app}", "default", "test")
+        return (f"install:{app}", role, live)
+    if step.type == SECRET_TYPE:
+        scope = str(inputs.get("scope") or "account")
+        return (f"secret:{scope}:{inputs.get('user') or ''}:{inputs.get('name')}", role, live)
+    return None
+
+
+def planned_creates(steps: Iterable[Step], app_names: Mapping[str, str]) -> Counter[Target]:
+    return Counter(target for step in steps if (target := step_target(step, app_names)) is not None)
+
+
+def excess_creates(attempts: Counter[Target], planned: Counter[Target]) -> dict[str, int]:
+    """Create attempts beyond what the plan's steps needed, per target (a second create is a duplicate)."""
     return {
-        "stripe-apps:apiBase": auto.ConfigValue(emulator.url),
-        "stripe-apps:testApiKey": auto.ConfigValue(keys["default"]["test"], secret=True),
-        "stripe-apps:sandboxApiKey": auto.ConfigValue(keys["sandbox"]["test"], secret=True),
-        "stripe-apps:liveApiKey": auto.ConfigValue(keys["default"]["live"], secret=True),
+        f"{target} ({account}, {mode})": count - planned[(target, account, mode)]
+        for (target, account, mode), count in attempts.items()
+        if count > planned[(target, account, mode)]
     }
 
 
-def program(app_dirs: Iterable[Path], modes: Iterable[str] = MODES) -> Callable[[], None]:
-    """One AppVersion per app directory and one AppInstallation per mode of each."""
-    dirs, wanted = list(app_dirs), list(modes)
-
-    def run() -> None:
-        for app_dir in dirs:
-            name = app_dir.name.rsplit(".", 1)[-1]
-            version = AppVersion(name, app_dir=str(app_dir))
-            for mode in wanted:
-                install = AppInstallation(
-                    f"{name}-{mode}",
-                    app=version.app,
-                    version=version.version,
-                    mode=mode,
-                    sandbox_install_compatible=version.sandbox_install_compatible,
-                )
-                pulumi.export(f"{name}-{mode}", install.status)
-
-    return run
+def steps_of_automation_events(events: Iterable[Any]) -> list[Step]:
+    """Steps from the Automation API's typed engine events (resource pre-events)."""
+    steps = []
+    for event in events:
+        pre = getattr(event, "resource_pre_event", None)
+        if pre is None or pre.metadata is None:
+            continue
+        meta = pre.metadata
+        inputs = (meta.new.inputs if meta.new is not None else None) or {}
+        steps.append(Step(str(getattr(meta.op, "value", meta.op)), meta.type, inputs))
+    return steps
 
 
-def fault_rules(rate: float, latency_ms: int = 150) -> list[dict[str, Any]]:
-    """Every fault kind on every write route; one request is faulted with probability `rate` overall."""
-    per_kind = 1 - (1 - rate) ** (1 / len(FAULT_KINDS))
-    return [
-        {"route": route, "kind": kind, "probability": per_kind, "latency_ms": latency_ms if kind == "latency" else 0}
-        for kind in FAULT_KINDS
-        for route in WRITE_ROUTES
-    ]
+def steps_of_event_log(path: Path) -> list[Step]:
+    """Steps from a `pulumi --event-log` file (JSON lines; a line cut by a kill is left out)."""
+    steps = []
+    if not path.exists():
+        return steps
+    for line in path.read_text(errors="replace").splitlines():
+        try:
+            event = json.loads(line)
+        except ValueError:
+            continue
+        meta = (event.get("resourcePreEvent") or {}).get("metadata")
+        if meta:
+            steps.append(Step(meta.get("op", ""), meta.get("type", ""), (meta.get("new") or {}).get("inputs") or {}))
+    return steps
+
+
+# -- what the emulator holds against what the stack knows ---------------------------------------------
 
 
 def objects(control: ControlClient, kind: str) -> list[dict[str, Any]]:
@@ -124,45 +244,135 @@ def resources(deployment: Mapping[str, Any] | None, type_: str) -> list[dict[str
 
 @dataclass(frozen=True)
 class Audit:
-    duplicate_uploads: int
-    duplicate_installs: int
-    orphan_uploads: int
-    orphan_installs: int
+    duplicate_objects: int
+    orphans: int
     missing: int
+    details: list[str] = field(default_factory=list)
 
-    @property
-    def duplicates(self) -> int:
-        return self.duplicate_uploads + self.duplicate_installs
 
-    @property
-    def orphans(self) -> int:
-        return self.orphan_uploads + self.orphan_installs
+def _secret_key(account: str, livemode: bool, scope: Mapping[str, Any], name: str) -> tuple[str, bool, str, str]:
+    return (account, livemode, str(scope.get("type")), f"{scope.get('user') or ''}:{name}")
 
 
 def audit(
-    control: ControlClient, deployment: Mapping[str, Any] | None, *, retained_uploads: Iterable[str] = ()
+    control: ControlClient, deployment: Mapping[str, Any] | None, *, retained_versions: Iterable[str] = ()
 ) -> Audit:
     """Duplicates and orphans on the emulator against a stack's state.
 
-    A duplicate is a second upload of one app version or a second install of one app on one account and
-    mode. An orphan is an upload or install the stack does not know (`retained_uploads` are versions a
-    destroy legitimately leaves in Version History). `missing` counts stack resources the emulator lacks.
+    A duplicate object is a second upload of one app version, a second install of one app on one account
+    and mode, or a second secret of one name and scope. An orphan is an upload, install or secret the stack
+    does not know (`retained_versions`, `APP_ID@VERSION`, are versions a replace or destroy legitimately
+    leaves in Version History). `missing` counts stack resources the emulator lacks.
     """
+    keys = control.keys()
+    mode_account = {"test": keys["default"]["account"], "live": keys["default"]["account"]}
+    mode_account["sandbox"] = keys["sandbox"]["account"]
     uploads = [upload for upload in objects(control, "upload") if upload["status"] != "failed"]
     installs = live_installs(control)
-    per_version = Counter((upload["app_id"], upload["version"]) for upload in uploads)
+    secrets = objects(control, "secret")
+    versions = Counter(f"{upload['app_id']}@{upload['version']}" for upload in uploads)
     per_install = Counter((install["app"], install["account"], install["livemode"]) for install in installs)
-    known_uploads = {res["id"] for res in resources(deployment, VERSION_TYPE)} | set(retained_uploads)
+    per_secret = Counter(
+        _secret_key(secret["_account"], secret["livemode"], secret["scope"], secret["name"]) for secret in secrets
+    )
+    known_versions = {
+        f"{(res.get('outputs') or {}).get('app_id')}@{(res.get('outputs') or {}).get('version')}"
+        for res in resources(deployment, VERSION_TYPE)
+    }
     known_installs = {res["id"] for res in resources(deployment, INSTALL_TYPE)}
-    present = {upload["id"] for upload in uploads} | {install["id"] for install in installs}
+    known_secrets = set()
+    for res in resources(deployment, SECRET_TYPE):
+        outs = res.get("outputs") or {}
+        account = mode_account.get(str(outs.get("mode")), "")
+        scope = {"type": outs.get("scope") or "account", "user": outs.get("user")}
+        known_secrets.add(_secret_key(account, outs.get("mode") == "live", scope, str(outs.get("name"))))
+    orphan_versions = set(versions) - known_versions - set(retained_versions)
+    orphan_installs = {install["id"] for install in installs} - known_installs
+    orphan_secrets = set(per_secret) - known_secrets
+    present_installs = {install["id"] for install in installs}
+    missing = [
+        *(v for v in known_versions if v not in versions),
+        *(i for i in known_installs if not i.startswith("marketplace:") and i not in present_installs),
+        *(str(s) for s in known_secrets if s not in per_secret),
+    ]
+    duplicates = [name for counter in (versions, per_install, per_secret) for name, n in counter.items() if n > 1]
     return Audit(
-        duplicate_uploads=sum(count - 1 for count in per_version.values()),
-        duplicate_installs=sum(count - 1 for count in per_install.values()),
-        orphan_uploads=len({upload["id"] for upload in uploads} - known_uploads),
-        orphan_installs=len({install["id"] for install in installs} - known_installs),
-        missing=len((known_installs | {res["id"] for res in resources(deployment, VERSION_TYPE)}) - present),
+        duplicate_objects=sum(n - 1 for counter in (versions, per_install, per_secret) for n in counter.values()),
+        orphans=len(orphan_versions) + len(orphan_installs) + len(orphan_secrets),
+        missing=len(missing),
+        details=[
+            *(f"duplicate {name}" for name in duplicates),
+            *(f"orphan upload {v}" for v in sorted(orphan_versions)),
+            *(f"orphan install {i}" for i in sorted(orphan_installs)),
+            *(f"orphan secret {s}" for s in sorted(orphan_secrets)),
+            *(f"missing {m}" for m in missing),
+        ],
     )
 
 
-def api_requests(control: ControlClient) -> list[dict[str, Any]]:
-    return [entry for entry in control.requests() if entry["path"].startswith("/v1/")]
+# -- processes the engine started ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Process:
+    pid: int
+    state: str
+    command: str
+
+
+def session_processes(session: int) -> list[Process]:
+    """Running processes of one session (exited ones not yet reaped are left out)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace").strip()
+        except OSError:
+            continue
+        fields = stat.rsplit(")", 1)[1].split()
+        if int(fields[3]) == session and fields[0] not in ("Z", "X"):
+            found.append(Process(int(entry.name), fields[0], command[:200]))
+    return found
+
+
+def wait_for_exit(session: int, deadline_s: float, poll_s: float = 0.05) -> tuple[list[Process], float]:
+    """Polls until no process of `session` runs or the deadline passes: (still running, seconds waited)."""
+    started = time.monotonic()
+    while True:
+        running = session_processes(session)
+        waited = time.monotonic() - started
+        if not running or waited >= deadline_s:
+            return running, waited
+        time.sleep(poll_s)
+
+
+def kill_all(processes: Iterable[Process]) -> None:
+    for process in processes:
+        try:
+            os.kill(process.pid, signal.SIGKILL)
+        except OSError:
+            pass
+
+
+def engine_watch_installed() -> bool:
+    """Whether the venv starts devtools' engine watch in the hosts (`make setup` writes the .pth line)."""
+    import site  # noqa: PLC0415
+
+    return any(
+        "stripe_apps_devtools.engine_watch" in path.read_text()
+        for root in site.getsitepackages()
+        for path in Path(root).glob("*.pth")
+    )
+
+
+def short(text: str, limit: int = 600) -> str:
+    text = text.strip()
+    return text if len(text) <= limit else text[: limit // 2] + " ... " + text[-limit // 2 :]
+
+
+def timed(operation: Callable[[], Any]) -> tuple[Any, float]:
+    started = time.monotonic()
+    result = operation()
+    return result, time.monotonic() - started

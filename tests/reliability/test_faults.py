@@ -1,84 +1,71 @@
-"""Seeded faults on every write route: `pulumi up` converges with no duplicates and no orphans; destroy is clean."""
+"""Seeded faults on every route, both surfaces: `pulumi up` converges with no create beyond its plan, no
+duplicate and no orphan; `destroy` under faults leaves nothing. Every run's row is kept, passed or failed."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import json
+import os
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import pytest
-from pulumi import automation as auto
 
-from stripe_apps_emulator.testing import ControlClient, RunningEmulator
 from tests.reliability.conftest import Record
-from tests.reliability.support import MODES, SIZE, audit, config, fault_rules, live_installs, program, write_apps
-from tests.support.engine import EngineSandbox
-from tests.support.errors import stray_tracebacks
+from tests.reliability.fault_runs import ROW
+from tests.reliability.support import SIZE, short
+from tests.support.surfaces import SURFACES
 
 pytestmark = [pytest.mark.slow, pytest.mark.e2e]
+ROOT = Path(__file__).resolve().parents[2]
+WORKER_TIMEOUT = 3600
 
 
-def until_success(operation: Callable[[], object], attempts: int) -> tuple[int, list[str]]:
-    """Runs `operation` until it succeeds, at most `attempts` times: (attempts used or 0, error texts)."""
-    errors: list[str] = []
-    for attempt in range(1, attempts + 1):
-        try:
-            operation()
-        except auto.CommandError as error:
-            errors.append(str(error))
-            continue
-        return attempt, errors
-    return 0, errors
-
-
-@pytest.mark.parametrize("seed", range(1, SIZE.fault_seeds + 1))
-def test_faulted_up_converges_without_duplicates_or_orphans(
-    seed: int,
-    *,
-    engine: EngineSandbox,
-    emulator: RunningEmulator,
-    control: ControlClient,
-    tmp_path: Path,
-    record: Record,
-) -> None:
-    apps = write_apps(tmp_path / "apps", SIZE.fault_apps)
-    stack = engine.inline_stack(program(apps), config=config(emulator))
-    control.set_faults(seed, fault_rules(SIZE.fault_rate))
-
-    attempts, errors = until_success(stack.up, SIZE.attempts)
-    log = control.fault_log()
-    writes = len({entry["request_id"] for entry in log})
-    faulted = len({entry["request_id"] for entry in log if entry["fired"]})
-    control.clear_faults()
-    deployment = stack.export_stack().deployment
-    found = audit(control, deployment)
-    stable = found == audit(control, deployment)  # nothing moves once the runs are over
-
-    control.set_faults(seed + 10_000, fault_rules(SIZE.fault_rate))
-    destroy_attempts, destroy_errors = until_success(stack.destroy, SIZE.attempts)
-    control.clear_faults()
-    left = live_installs(control)
-    record(
-        "faults",
-        seed=seed,
-        apps=SIZE.fault_apps,
-        resources=SIZE.fault_apps * (1 + len(MODES)),
-        writes=writes,
-        faulted=faulted,
-        fault_rate=round(faulted / writes, 3) if writes else 0.0,
-        converged=attempts > 0,
-        attempts=attempts,
-        duplicates=found.duplicates,
-        orphans=found.orphans,
-        destroyed=destroy_attempts > 0 and not left,
-        destroy_attempts=destroy_attempts,
+def run_worker(tasks: list[str]) -> tuple[list[dict[str, Any]], str]:
+    """Runs `fault_runs` on some `SURFACE:SEED` tasks in a process of its own: (its rows, its stderr tail)."""
+    done = subprocess.run(
+        [sys.executable, "-m", "tests.reliability.fault_runs", *tasks],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONWARNINGS": "ignore"},
+        capture_output=True,
+        text=True,
+        timeout=WORKER_TIMEOUT,
+        check=False,
     )
+    rows = [json.loads(line[len(ROW) :]) for line in done.stdout.splitlines() if line.startswith(ROW)]
+    return rows, short(done.stderr, 3000)
 
-    assert attempts > 0, f"seed {seed}: no convergence in {SIZE.attempts} runs; last error:\n{errors[-1]}"
-    assert faulted > 0, f"seed {seed}: no fault fired in {writes} writes"
-    assert stable
-    assert (found.duplicate_uploads, found.duplicate_installs) == (0, 0), found
-    assert (found.orphan_uploads, found.orphan_installs, found.missing) == (0, 0, 0), found
-    assert destroy_attempts > 0, f"seed {seed}: destroy did not finish; last error:\n{destroy_errors[-1]}"
-    assert left == []
-    for text in errors + destroy_errors:
-        assert stray_tracebacks(text) == [], text
+
+def fault_tasks() -> list[str]:
+    return [f"{surface}:{seed}" for seed in range(1, SIZE.fault_seeds + 1) for surface in SURFACES]
+
+
+def test_faulted_runs_converge_without_extra_creates_duplicates_or_orphans(record: Record) -> None:
+    tasks = fault_tasks()
+    workers = max(1, min(SIZE.fault_workers, len(tasks)))
+    shares = [tasks[index::workers] for index in range(workers)]
+    with ThreadPoolExecutor(workers) as pool:
+        results = list(pool.map(run_worker, shares))
+    rows: dict[str, dict[str, Any]] = {}
+    for share, (found, stderr) in zip(shares, results, strict=True):
+        for row in found:
+            rows[f"{row['surface']}:{row['seed']}"] = row
+        for task in share:  # a worker that died leaves its remaining runs unconverged, never unrecorded
+            if task not in rows:
+                surface, _, seed = task.partition(":")
+                rows[task] = {"surface": surface, "seed": int(seed), "outcome": "error", "converged": False,
+                              "destroyed": False, "error": f"the worker gave no row; its stderr: {stderr}"}  # fmt: skip
+    for task in tasks:
+        record("faults", **rows[task])
+
+    failed = {task: row for task, row in rows.items() if row["outcome"] != "passed"}
+    print(f"fault runs: {len(rows)}; failed: {sorted(failed)}")
+    assert failed == {}, json.dumps(failed, indent=1, sort_keys=True)[:20_000]
+    assert all(row["converged"] and row["destroyed"] for row in rows.values())
+    # Every route the provider called met an error fault in some run, on each surface.
+    for surface in SURFACES:
+        called = {route for row in rows.values() if row["surface"] == surface for route in row.get("routes_called", [])}
+        faulted = {route for row in rows.values() if row["surface"] == surface for route in row.get("routes_faulted", [])}
+        assert SIZE.name == "ci" or called == faulted, f"{surface}: never faulted: {sorted(called - faulted)}"

@@ -4,21 +4,32 @@ It asks the real confirmation prompt on stdin, packages the app directory, uploa
 emulator's internal address (which the provider is never given) and prints the real transcript:
 no `app_...` id on success, and a "Failed to register" transcript with exit code 0 on a refused
 upload. Run through the `stripe` wrapper that `install_stripe_cli` writes.
+
+Seeded failure modes (`set_cli_faults`, for the reliability suite): `crash_before` dies before the upload
+is sent, `crash_after` dies once the upload has landed, `double` sends the upload twice (an uploader that
+double-creates). Each run draws once per rule from `random.Random(f"{seed}:{run}")`, the run number
+counted under a lock in the CLI's directory; every draw is logged there (`cli_fault_log`).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import fcntl
 import io
 import json
+import random
 import sys
 import tarfile
 from pathlib import Path
+from typing import Any
 
 import httpx
 
 SKIPPED = {"node_modules", ".git", ".build", "dist"}
 FAILURE_MARK = "\u00d7"  # the apps plugin's failure mark, a multiplication sign
+CLI_FAULT_KINDS = ("crash_before", "crash_after", "double")
+FAULTS_FILE, FAULT_LOG, FAULT_RUNS = "faults.json", "faults.log", "faults.runs"
 
 
 def package(app_dir: Path) -> bytes:
@@ -32,7 +43,63 @@ def package(app_dir: Path) -> bytes:
     return buffer.getvalue()
 
 
-def upload(internal_url: str, api_key: str | None, app_dir: Path) -> int:
+def set_cli_faults(cli: Path, seed: int, rules: list[dict[str, Any]]) -> None:
+    """Seeded failure modes for the stand-in at `cli` (the `stripe` executable): [{"kind", "probability"}]."""
+    for rule in rules:
+        if rule.get("kind") not in CLI_FAULT_KINDS or not 0 <= float(rule.get("probability", 1)) <= 1:
+            raise ValueError(f"a CLI fault rule needs a kind of {', '.join(CLI_FAULT_KINDS)} and a probability")
+    (cli.parent / FAULTS_FILE).write_text(json.dumps({"seed": seed, "rules": rules}))
+    (cli.parent / FAULT_LOG).write_text("")
+    (cli.parent / FAULT_RUNS).write_text("0")
+
+
+def clear_cli_faults(cli: Path) -> None:
+    (cli.parent / FAULTS_FILE).unlink(missing_ok=True)
+
+
+def cli_fault_log(cli: Path) -> list[dict[str, Any]]:
+    """Every draw since the faults were set: {"run", "kind", "fired"}."""
+    log = cli.parent / FAULT_LOG
+    if not log.exists():
+        return []
+    return [json.loads(line) for line in log.read_text().splitlines() if line.strip()]
+
+
+def _draw(directory: Path) -> str | None:
+    """This run's fault, if any: one draw per rule in order, the first that fires decides."""
+    config_path = directory / FAULTS_FILE
+    if not config_path.exists():
+        return None
+    config = json.loads(config_path.read_text())
+    with (directory / FAULT_RUNS).open("a+") as runs:
+        fcntl.flock(runs, fcntl.LOCK_EX)
+        runs.seek(0)
+        run = int(runs.read().strip() or 0) + 1
+        runs.seek(0)
+        runs.truncate()
+        runs.write(str(run))
+        rng = random.Random(f"{config['seed']}:{run}")
+        chosen = None
+        with (directory / FAULT_LOG).open("a") as log:
+            for rule in config["rules"]:
+                fired = rng.random() < float(rule.get("probability", 1))
+                log.write(json.dumps({"run": run, "kind": rule["kind"], "fired": fired}) + "\n")
+                if fired:
+                    chosen = rule["kind"]
+                    break
+    return chosen
+
+
+def _post(internal_url: str, api_key: str, manifest_text: str, bundle: bytes) -> httpx.Response:
+    return httpx.post(
+        f"{internal_url}/v1/apps/uploads",
+        auth=(api_key, ""),
+        files={"manifest": (None, manifest_text), "bundle": ("bundle.tar.gz", bundle, "application/gzip")},
+        timeout=60,
+    )
+
+
+def upload(internal_url: str, api_key: str | None, app_dir: Path, fault: str | None = None) -> int:
     manifest_path = app_dir / "stripe-app.json"
     if not manifest_path.is_file():
         print("Error: stripe-app.json not found; run this command in the app's directory", file=sys.stderr)
@@ -55,13 +122,14 @@ def upload(internal_url: str, api_key: str | None, app_dir: Path) -> int:
     print("✔ Built files for production")
     bundle = package(app_dir)
     print("✔ Packaged files for upload")
+    if fault == "crash_before":
+        print("[ERROR] plugin.child.apps: plugin process exited: signal: killed (injected before the upload)")
+        return 1
     try:
-        response = httpx.post(
-            f"{internal_url}/v1/apps/uploads",
-            auth=(api_key, ""),
-            files={"manifest": (None, manifest_text), "bundle": ("bundle.tar.gz", bundle, "application/gzip")},
-            timeout=60,
-        )
+        response = _post(internal_url, api_key, manifest_text, bundle)
+        if fault == "double":
+            with contextlib.suppress(httpx.TransportError):
+                _post(internal_url, api_key, manifest_text, bundle)
     except httpx.TransportError as error:
         print(f"[ERROR] plugin.child.apps: plugin process exited: {type(error).__name__}: exit status 2")
         return 1
@@ -70,6 +138,9 @@ def upload(internal_url: str, api_key: str | None, app_dir: Path) -> int:
         print(f"{FAILURE_MARK} Failed to register {name}")
         print(f"Request failed, status={response.status_code}, body={response.text}")
         return 0
+    if fault == "crash_after":
+        print("[ERROR] plugin.child.apps: plugin process exited: signal: killed (injected after the upload)")
+        return 1
     print(f"✔ Uploaded {name}")
     print(f"🌐 Next step, continue on https://dashboard.stripe.com/test/apps/{manifest_id}")
     return 0
@@ -78,6 +149,7 @@ def upload(internal_url: str, api_key: str | None, app_dir: Path) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="stripe")
     parser.add_argument("--internal-url", required=True)
+    parser.add_argument("--faults", help="the faults file set_cli_faults writes (absent: no faults)")
     parser.add_argument("plugin")
     parser.add_argument("command")
     parser.add_argument("--api-key")
@@ -85,7 +157,8 @@ def main(argv: list[str] | None = None) -> int:
     if (args.plugin, args.command) != ("apps", "upload"):
         print(f"unknown command {args.plugin} {args.command}", file=sys.stderr)
         return 1
-    return upload(args.internal_url.rstrip("/"), args.api_key, Path.cwd())
+    fault = _draw(Path(args.faults).parent) if args.faults else None
+    return upload(args.internal_url.rstrip("/"), args.api_key, Path.cwd(), fault)
 
 
 def install_stripe_cli(directory: Path, internal_url: str) -> Path:
@@ -93,7 +166,8 @@ def install_stripe_cli(directory: Path, internal_url: str) -> Path:
     directory.mkdir(parents=True, exist_ok=True)
     executable = directory / "stripe"
     executable.write_text(
-        f'#!/bin/sh\nexec "{sys.executable}" "{Path(__file__).resolve()}" --internal-url "{internal_url}" "$@"\n'
+        f'#!/bin/sh\nexec "{sys.executable}" "{Path(__file__).resolve()}" --internal-url "{internal_url}" '
+        f'--faults "{directory.resolve() / FAULTS_FILE}" "$@"\n'
     )
     executable.chmod(0o755)
     return executable
