@@ -124,6 +124,12 @@ def children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
+def program_cpu() -> float:
+    """CPU seconds of this process: inline programs run here (the language host calls back into it)."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 def timed(call: Callable[[], object]) -> float:
     start = time.perf_counter()
     call()

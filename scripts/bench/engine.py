@@ -89,14 +89,15 @@ def emulator_process(work: Path) -> Iterator[Emulator]:
 class Stacks:
     """Inline stacks on one private file backend, all pointing at one emulator."""
 
-    def __init__(self, work: Path, config: dict[str, auto.ConfigValue]) -> None:
+    def __init__(self, work: Path, config: dict[str, auto.ConfigValue], env: dict[str, str] | None = None) -> None:
         from tests.support.engine import EngineSandbox  # noqa: PLC0415
 
         self.sandbox = EngineSandbox(work / "engine")
         self.config = config
+        self.env = env or {}
 
     def stack(self, name: str, program: Program) -> auto.Stack:
-        return self.sandbox.inline_stack(program, project=name, stack="bench", config=self.config)
+        return self.sandbox.inline_stack(program, project=name, stack="bench", config=self.config, env=self.env)
 
 
 def make_apps(root: Path, count: int, prefix: str) -> list[Path]:

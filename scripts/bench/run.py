@@ -19,7 +19,7 @@ from scripts.bench.hashing import bench_hashing
 from scripts.bench.overhead import bench_overhead
 from scripts.bench.report import machine_facts, table, write_markdown
 from scripts.bench.request_counts import bench_requests
-from scripts.bench.scale import bench_scale
+from scripts.bench.scale import SCALE_ENV, bench_scale
 
 PARTS = ("hashing", "requests", "overhead", "concurrency", "scale")
 
@@ -60,7 +60,8 @@ def main(argv: list[str] | None = None) -> int:
         if "scale" in parts:  # its own emulator: the objects of the other measures stay out of its lookups
             (work / "scale").mkdir()
             with emulator_process(work / "scale") as emulator:
-                bench_scale(report, size, work, Stacks(work / "scale", emulator.config()), emulator)
+                stacks = Stacks(work / "scale", emulator.config(), env=SCALE_ENV)
+                bench_scale(report, size, work, stacks, emulator)
     report.rows.sort(key=lambda row: ROW_KEYS.index(row.key))
     print("\n" + "\n".join(table(report.rows)), flush=True)
     results = {
