@@ -6,11 +6,13 @@ engine to stop them. When the engine is killed (SIGKILL, a cancelled CI job) nob
 program the language host runs and a Stripe CLI upload in flight would run on for ever. The venv imports
 this module at interpreter start (its .pth line, written by `make setup`); in a host process it finds the
 `pulumi` that started it among its ancestors and, once that process has exited, stops its own children and
-exits. In any other process it does nothing.
+exits. In any other process it does nothing, and `STRIPE_APPS_ENGINE_WATCH=off` turns it off (the reliability
+suite shows hosts are left running without it).
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import sys
@@ -24,6 +26,7 @@ INTERVAL = 0.25
 CHILD_GRACE = 2.0
 # How far up the engine may be: the language host is its child, the dynamic host its grandchild (the shell).
 MAX_DEPTH = 3
+SWITCH = "STRIPE_APPS_ENGINE_WATCH"
 
 
 def host_module(argv: list[str]) -> str | None:
@@ -103,10 +106,8 @@ def _start(pid: int) -> int:
 
 
 def _signal(pid: int, sig: signal.Signals) -> None:
-    try:
+    with contextlib.suppress(OSError):
         os.kill(pid, sig)
-    except OSError:
-        pass
 
 
 def watch(engine: tuple[int, int]) -> None:
@@ -117,6 +118,8 @@ def watch(engine: tuple[int, int]) -> None:
 
 
 def start() -> None:
+    if os.environ.get(SWITCH) == "off":
+        return
     if host_module(list(getattr(sys, "orig_argv", []))) is None or not Path("/proc/self/stat").exists():
         return
     engine = find_engine(os.getpid())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 
 import httpx
@@ -75,15 +76,11 @@ def test_faulted_creates_log_their_target_once_the_parameters_are_read(
 ) -> None:
     app = upload()["app"]
     control.set_faults(5, [{"route": "POST /v1/apps/installs", "kind": "error_after"}])
-    try:
+    with contextlib.suppress(stripe.APIError):
         sdk("test").v1.apps.installs.create({"app": app, "channel": "private_test"})
-    except stripe.APIError:
-        pass
     control.set_faults(5, [{"route": "POST /v1/apps/installs", "kind": "error_before"}])
-    try:
+    with contextlib.suppress(stripe.APIError):
         sdk("test").v1.apps.installs.create({"app": app, "channel": "private_test"})
-    except stripe.APIError:
-        pass
     control.clear_faults()
     installs = [entry for entry in control.requests() if entry["path"] == "/v1/apps/installs"]
     # error_after ran the endpoint (its target is known); error_before stopped the request before it was read.

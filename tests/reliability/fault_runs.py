@@ -11,6 +11,7 @@ import json
 import sys
 import tempfile
 import traceback
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -105,7 +106,15 @@ class Run:
         return 0
 
 
-def run_seed(surface_name: SurfaceName, seed: int, root: Path) -> dict[str, Any]:
+def run_seed(
+    surface_name: SurfaceName,
+    seed: int,
+    root: Path,
+    *,
+    attempts: int = SIZE.attempts,
+    sabotage: Callable[[Surface], object] | None = None,
+) -> dict[str, Any]:
+    """One run's row; `sabotage` (for the suite's own tests) breaks the surface once the stack is set up."""
     public = surface_name == "full" and seed % 2 == 0
     row: dict[str, Any] = {
         "surface": surface_name,
@@ -120,26 +129,36 @@ def run_seed(surface_name: SurfaceName, seed: int, root: Path) -> dict[str, Any]
     }
     try:
         with serving(surface_name, root / "surface") as surface:
-            _run(surface, seed, public, root, row)
+            _run(surface, seed, public, root, row, attempts, sabotage)
     except Exception:  # the row says what happened; the test fails on outcome != passed
         row["error"] = short(traceback.format_exc(), 2000)
     return row
 
 
-def _run(surface: Surface, seed: int, public: bool, root: Path, row: dict[str, Any]) -> None:
+def _run(
+    surface: Surface,
+    seed: int,
+    public: bool,
+    root: Path,
+    row: dict[str, Any],
+    attempts: int,
+    sabotage: Callable[[Surface], object] | None,
+) -> None:
     control = surface.control
     (app_dir,) = write_apps(root / "apps", 1, distribution="public" if public else "private")
     engine = EngineSandbox(root / "engine")
     config = surface.config(app_ids=["com.example.reliability0"])
     stack = engine.inline_stack(program(app_dir, public), config=config)
     run = Run(surface, stack)
+    if sabotage is not None:
+        sabotage(surface)
 
     control.set_faults(seed, fault_rules(SIZE.error_rate, SIZE.latency_rate))
     if surface.stripe_cli is not None:
         cli_rules = [{"kind": "crash_before", "probability": CLI_FAULT_RATE / 2}]
         cli_rules.append({"kind": "crash_after", "probability": (CLI_FAULT_RATE / 2) / (1 - CLI_FAULT_RATE / 2)})
         set_cli_faults(surface.stripe_cli, seed, cli_rules)
-    row["up_attempts"] = run.until_success("up", SIZE.attempts)
+    row["up_attempts"] = run.until_success("up", attempts)
     faulted_requests = list(run.requests)
     control.clear_faults()
     cli_log = cli_fault_log(surface.stripe_cli) if surface.stripe_cli is not None else []
@@ -154,7 +173,7 @@ def _run(surface: Surface, seed: int, public: bool, root: Path, row: dict[str, A
 
     control.set_faults(seed + 10_000, fault_rules(SIZE.error_rate, SIZE.latency_rate))
     before_destroy = len(run.requests)
-    row["destroy_attempts"] = run.until_success("destroy", SIZE.attempts)
+    row["destroy_attempts"] = run.until_success("destroy", attempts)
     faulted_requests += run.requests[before_destroy:]
     control.clear_faults()
     left = len(live_installs(control)) + len(objects(control, "secret"))

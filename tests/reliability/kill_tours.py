@@ -210,9 +210,17 @@ def killed_tour(
             project.ok(*project.prepare(kind))
             continue
         after = kill_point(surface.name, tour, kind, references[kind])
-        row: dict[str, Any] = {"surface": surface.name, "tour": tour, "operation": kind, "after_requests": after,
-                               "reference_requests": references[kind].requests, "outcome": "error",
-                               "killed": False, "recovered": False, "leaked": None}  # fmt: skip
+        row: dict[str, Any] = {
+            "surface": surface.name,
+            "tour": tour,
+            "operation": kind,
+            "after_requests": after,
+            "reference_requests": references[kind].requests,
+            "outcome": "error",
+            "killed": False,
+            "recovered": False,
+            "leaked": None,
+        }
         rows.append(row)
         try:
             _kill_and_recover(project, kind, references[kind], after, clear_pending=(tour + index) % 2 == 0, row=row)
@@ -234,8 +242,14 @@ def _kill_and_recover(
     command = project.prepare(kind)
     start = len(project.emulator_log)
     killed, hosts, leaked, waited = kill_after(project, command, after)
-    row.update(killed=killed, requests_of_killed_run=len(api_requests(project.emulator_log[start:])), hosts_at_kill=hosts,
-               leaked=len(leaked), leaked_commands=[p.command for p in leaked], hosts_exit_s=round(waited, 2))  # fmt: skip
+    row.update(
+        killed=killed,
+        requests_of_killed_run=len(api_requests(project.emulator_log[start:])),
+        hosts_at_kill=hosts,
+        leaked=len(leaked),
+        leaked_commands=[p.command for p in leaked],
+        hosts_exit_s=round(waited, 2),
+    )
     count(kind, project.emulator_log[start:], reference.planned)
 
     # What a user does (README, "Recovering from an interrupted `pulumi up`").
@@ -249,8 +263,9 @@ def _kill_and_recover(
     row.update(checkpoint_restored=restored, pending_operations=pending, cleared_pending=clear_pending)
     # Both ways out of pending creates: clear them, or leave them to `up`; creates adopt what Stripe has.
     start = len(project.emulator_log)
-    refresh, steps = project.run("refresh", "--yes", *(["--clear-pending-creates"] if clear_pending else []),
-                                 event_log=True)  # fmt: skip
+    refresh, steps = project.run(
+        "refresh", "--yes", *(["--clear-pending-creates"] if clear_pending else []), event_log=True
+    )
     count("refresh", project.emulator_log[start:], planned_creates(steps, dict(project.names().apps)))
     start = len(project.emulator_log)
     again, steps = project.run(*command, event_log=True)
@@ -264,9 +279,15 @@ def _kill_and_recover(
         settled = project.run("preview", "--expect-no-changes")[0].returncode == 0
     row["recovered"] = refresh.returncode == 0 and again.returncode == 0 and settled
     found = audit(project.surface.control, deployment, retained_versions=project.retained)
-    row.update(excess_creates=sum(excess.values()), excess_detail=excess, duplicate_objects=found.duplicate_objects,
-               orphans=found.orphans, missing=found.missing, audit=found.details,
-               tracebacks=len(stray_tracebacks("\n".join(project.log))))  # fmt: skip
+    row.update(
+        excess_creates=sum(excess.values()),
+        excess_detail=excess,
+        duplicate_objects=found.duplicate_objects,
+        orphans=found.orphans,
+        missing=found.missing,
+        audit=found.details,
+        tracebacks=len(stray_tracebacks("\n".join(project.log))),
+    )
     healthy = row["killed"] and row["recovered"] and row["leaked"] == 0 and row["tracebacks"] == 0
     healthy = healthy and row["excess_creates"] == row["duplicate_objects"] == row["orphans"] == row["missing"] == 0
     row["outcome"] = "passed" if healthy else "failed"
@@ -274,7 +295,9 @@ def _kill_and_recover(
         row["log"] = short("\n".join(project.log[-4:]), 4000)
 
 
-def kill_after(project: TourProject, command: list[str], after: int) -> tuple[bool, int, list[Any], float]:
+def kill_after(
+    project: TourProject, command: list[str], after: int, *, exit_deadline: float = EXIT_DEADLINE
+) -> tuple[bool, int, list[Any], float]:
     """Starts `pulumi COMMAND`, SIGKILLs it once the emulator has logged `after` more API requests.
 
     Only the CLI is killed, as the OOM killer or a crashed runner would; every process it started must then
@@ -312,16 +335,21 @@ def kill_after(project: TourProject, command: list[str], after: int) -> tuple[bo
             if process.poll() is None:
                 process.kill()
             process.wait(timeout=30)
-    leaked, waited = wait_for_exit(process.pid, EXIT_DEADLINE)
+    leaked, waited = wait_for_exit(process.pid, exit_deadline)
     kill_all(leaked)
     with contextlib.suppress(OSError):
-        project.log.append(f"$ pulumi {' '.join(command)} (killed after {after} requests)\n" +
-                           short((project.root / f"killed-{project.commands}.out").read_text(), 3000))  # fmt: skip
+        project.log.append(
+            f"$ pulumi {' '.join(command)} (killed after {after} requests)\n"
+            + short((project.root / f"killed-{project.commands}.out").read_text(), 3000)
+        )
     return killed, hosts, leaked, waited
 
 
 def surface_kinds(surface: SurfaceName, killed: tuple[str, ...]) -> tuple[str, ...]:
     """The kinds a tour runs: create first, destroy last, the killed kinds in their order between."""
-    order = STRIPE_KINDS if surface == "stripe" else tuple(k for k in ("create", "upgrade", "mode_replace",
-                                                                      "secret_rotation", "public_switch", "destroy"))  # fmt: skip
+    order = (
+        STRIPE_KINDS
+        if surface == "stripe"
+        else tuple(k for k in ("create", "upgrade", "mode_replace", "secret_rotation", "public_switch", "destroy"))
+    )
     return tuple(kind for kind in order if kind in killed or kind in ("create", "destroy"))

@@ -3,6 +3,7 @@ records (objects, the request log with each create attempt's target) and the eng
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -14,7 +15,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from stripe_apps_emulator.testing import ControlClient
+import pulumi
+from pulumi import automation as auto
+
+from pulumi_stripe_apps import AppInstallation, AppSecret, AppVersion
+from stripe_apps_emulator.testing import ControlClient, RunningEmulator
 from tests.support.apps import write_app
 from tests.support.surfaces import SURFACES
 
@@ -78,6 +83,48 @@ def write_apps(root: Path, count: int, **options: Any) -> list[Path]:
         write_app(root / app_id, app_id=app_id, source=f"export const View = () => '{app_id}';\n", **options)
         for app_id in app_ids(count)
     ]
+
+
+def config(emulator: RunningEmulator) -> dict[str, auto.ConfigValue]:
+    """The full surface's settings and keys (tests of one surface: bad input, refusals)."""
+    keys = emulator.keys
+    return {
+        "stripe-apps:apiBase": auto.ConfigValue(emulator.url),
+        "stripe-apps:testApiKey": auto.ConfigValue(keys["default"]["test"], secret=True),
+        "stripe-apps:sandboxApiKey": auto.ConfigValue(keys["sandbox"]["test"], secret=True),
+        "stripe-apps:liveApiKey": auto.ConfigValue(keys["default"]["live"], secret=True),
+    }
+
+
+def program(app_dirs: Iterable[Path], modes: Iterable[str] = MODES, secrets: bool = False) -> Callable[[], None]:
+    """One AppVersion per app directory, one AppInstallation per mode of each, and with `secrets` an AppSecret
+    per mode of each."""
+    dirs, wanted = list(app_dirs), list(modes)
+
+    def run() -> None:
+        for app_dir in dirs:
+            name = app_dir.name.rsplit(".", 1)[-1]
+            version = AppVersion(name, app_dir=str(app_dir))
+            for mode in wanted:
+                install = AppInstallation(
+                    f"{name}-{mode}",
+                    app=version.app,
+                    version=version.version,
+                    mode=mode,
+                    sandbox_install_compatible=version.sandbox_install_compatible,
+                    requested_access=version.requested_access,
+                )
+                pulumi.export(f"{name}-{mode}", install.status)
+                if secrets:
+                    AppSecret(
+                        f"{name}-secret-{mode}", name=f"{name}_token", payload=secret_payload(name, mode), mode=mode
+                    )
+
+    return run
+
+
+def secret_payload(name: str, mode: str) -> str:
+    return f"payload-{name}-{mode}-9f2c4e7a1b"
 
 
 def fault_rules(error_rate: float, latency_rate: float, latency_ms: int = 100) -> list[dict[str, Any]]:
@@ -350,10 +397,8 @@ def wait_for_exit(session: int, deadline_s: float, poll_s: float = 0.05) -> tupl
 
 def kill_all(processes: Iterable[Process]) -> None:
     for process in processes:
-        try:
+        with contextlib.suppress(OSError):
             os.kill(process.pid, signal.SIGKILL)
-        except OSError:
-            pass
 
 
 def engine_watch_installed() -> bool:

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from tests.reliability.conftest import Record
-from tests.reliability.kill_tours import killed_tour, kill_point, reference_tour, surface_kinds
+from tests.reliability.kill_tours import kill_point, killed_tour, reference_tour, surface_kinds
 from tests.reliability.support import SIZE, engine_watch_installed, short
 from tests.support.engine import EngineSandbox
 from tests.support.surfaces import SURFACES, SurfaceName, serving
@@ -26,30 +26,62 @@ def tours(surface: SurfaceName, root: Path) -> list[dict[str, Any]]:
     kinds = surface_kinds(surface, killed)
     try:
         with serving(surface, root / "reference") as served:
-            references = reference_tour(served, EngineSandbox(root / "reference" / "engine"),
-                                        root / "reference" / "project", kinds)  # fmt: skip
+            references = reference_tour(
+                served, EngineSandbox(root / "reference" / "engine"), root / "reference" / "project", kinds
+            )
     except Exception:
         error = short(traceback.format_exc(), 6000)
-        return [{"surface": surface, "tour": tour, "operation": kind, "outcome": "error", "killed": False,
-                 "recovered": False, "leaked": None, "error": f"the reference tour failed: {error}"}
-                for tour in range(1, SIZE.kill_tours + 1) for kind in killed]  # fmt: skip
+        return [
+            {
+                "surface": surface,
+                "tour": tour,
+                "operation": kind,
+                "outcome": "error",
+                "killed": False,
+                "recovered": False,
+                "leaked": None,
+                "error": f"the reference tour failed: {error}",
+            }
+            for tour in range(1, SIZE.kill_tours + 1)
+            for kind in killed
+        ]
     rows: list[dict[str, Any]] = []
     for tour in range(1, SIZE.kill_tours + 1):
         base = root / f"tour{tour}"
         try:
             with serving(surface, base) as served:
-                found = killed_tour(served, EngineSandbox(base / "engine"), base / "project", tour, kinds, killed,
-                                    references)  # fmt: skip
+                found = killed_tour(
+                    served, EngineSandbox(base / "engine"), base / "project", tour, kinds, killed, references
+                )
         except Exception:
-            found = [{"surface": surface, "tour": tour, "operation": "(setup)", "outcome": "error", "killed": False,
-                      "recovered": False, "leaked": None, "error": short(traceback.format_exc(), 6000)}]  # fmt: skip
+            found = [
+                {
+                    "surface": surface,
+                    "tour": tour,
+                    "operation": "(setup)",
+                    "outcome": "error",
+                    "killed": False,
+                    "recovered": False,
+                    "leaked": None,
+                    "error": short(traceback.format_exc(), 6000),
+                }
+            ]
         done = {row["operation"] for row in found}
         for kind in killed:  # kinds a failure kept from running count as not recovered
             if kind not in done:
-                found.append({"surface": surface, "tour": tour, "operation": kind, "outcome": "not run",
-                              "after_requests": kill_point(surface, tour, kind, references[kind]),
-                              "killed": False, "recovered": False, "leaked": None,
-                              "error": "an earlier kill point of this tour failed"})  # fmt: skip
+                found.append(
+                    {
+                        "surface": surface,
+                        "tour": tour,
+                        "operation": kind,
+                        "outcome": "not run",
+                        "after_requests": kill_point(surface, tour, kind, references[kind]),
+                        "killed": False,
+                        "recovered": False,
+                        "leaked": None,
+                        "error": "an earlier kill point of this tour failed",
+                    }
+                )
         rows += found
     return rows
 

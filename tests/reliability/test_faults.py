@@ -55,8 +55,14 @@ def test_faulted_runs_converge_without_extra_creates_duplicates_or_orphans(recor
         for task in share:  # a worker that died leaves its remaining runs unconverged, never unrecorded
             if task not in rows:
                 surface, _, seed = task.partition(":")
-                rows[task] = {"surface": surface, "seed": int(seed), "outcome": "error", "converged": False,
-                              "destroyed": False, "error": f"the worker gave no row; its stderr: {stderr}"}  # fmt: skip
+                rows[task] = {
+                    "surface": surface,
+                    "seed": int(seed),
+                    "outcome": "error",
+                    "converged": False,
+                    "destroyed": False,
+                    "error": f"the worker gave no row; its stderr: {stderr}",
+                }
     for task in tasks:
         record("faults", **rows[task])
 
@@ -67,5 +73,7 @@ def test_faulted_runs_converge_without_extra_creates_duplicates_or_orphans(recor
     # Every route the provider called met an error fault in some run, on each surface.
     for surface in SURFACES:
         called = {route for row in rows.values() if row["surface"] == surface for route in row.get("routes_called", [])}
-        faulted = {route for row in rows.values() if row["surface"] == surface for route in row.get("routes_faulted", [])}
+        faulted = {
+            route for row in rows.values() if row["surface"] == surface for route in row.get("routes_faulted", [])
+        }
         assert SIZE.name == "ci" or called == faulted, f"{surface}: never faulted: {sorted(called - faulted)}"

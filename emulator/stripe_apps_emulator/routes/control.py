@@ -183,7 +183,8 @@ def create_target(method: str, pattern: str, path: dict[str, str], params: dict[
     if pattern == "/v1/apps/installs":
         return f"install:{params.get('app')}"
     if pattern == "/v1/apps/secrets":
-        scope = params.get("scope") if isinstance(params.get("scope"), dict) else {}
+        raw_scope = params.get("scope")
+        scope: dict[str, Any] = raw_scope if isinstance(raw_scope, dict) else {}
         return f"secret:{scope.get('type')}:{scope.get('user') or ''}:{params.get('name')}"
     return f"review:{path.get('id')}"
 
