@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -36,17 +37,18 @@ T = TypeVar("T")
 class BuildLog:
     """go's full output, in a file; the terminal gets one line per step."""
 
-    def __init__(self, path: Path, steps: int) -> None:
+    def __init__(self, path: Path, steps: int, prefix: str = "ensure-engine") -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
         self.steps = steps
+        self.prefix = prefix
         self.done = 0
         self.file: IO[str] = path.open("w", encoding="utf-8")
 
     def step(self, title: str, action: Callable[[], T]) -> T:
         self.done += 1
         progress = f"[{self.done}/{self.steps}] {title}"
-        print(f"ensure-engine: {progress}", file=sys.stderr, flush=True)
+        print(f"{self.prefix}: {progress}", file=sys.stderr, flush=True)
         self.write(f"== {progress}")
         try:
             return action()
@@ -69,18 +71,21 @@ class BuildLog:
         self.file.close()
         with self.path.open(encoding="utf-8", errors="replace") as log:
             tail = deque(log, maxlen=TAIL_LINES)
-        print(f"ensure-engine: {progress} failed: {reason}", file=sys.stderr)
-        print(f"ensure-engine: full log: {self.path}; its last {len(tail)} lines:", file=sys.stderr)
+        print(f"{self.prefix}: {progress} failed: {reason}", file=sys.stderr)
+        print(f"{self.prefix}: full log: {self.path}; its last {len(tail)} lines:", file=sys.stderr)
         sys.stderr.write("".join(f"  | {line.rstrip()}\n" for line in tail))
         sys.stderr.flush()
 
 
-def go(log: BuildLog, args: list[str], cwd: Path, capture: bool = False) -> str:
-    log.write(f"+ (cd {cwd} && go {' '.join(args)})")
+def go(log: BuildLog, args: list[str], cwd: Path, capture: bool = False, env: dict[str, str] | None = None) -> str:
+    """Runs `go ARGS` in cwd, its output in the log; env adds to (or, with "", clears) the environment."""
+    assignments = "".join(f"{key}={value} " for key, value in (env or {}).items())
+    log.write(f"+ (cd {cwd} && {assignments}go {' '.join(args)})")
     try:
         done = subprocess.run(
             ["go", *args],
             cwd=cwd,
+            env={**os.environ, **env} if env else None,
             check=True,
             text=True,
             stdout=subprocess.PIPE if capture else log.file,

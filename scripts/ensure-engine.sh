@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
-# Provides the pinned Pulumi CLI, a Python language host and Pulumi's own dynamic-provider launcher.
+# Provides the pinned Pulumi CLI, its Python, Node.js and YAML language hosts and Pulumi's own
+# dynamic-provider launcher.
 #
 # Uses a `pulumi` on PATH when it is exactly the pinned version; otherwise builds it from the Go
 # module proxy into a cache keyed by version, outside the work tree so every clone reuses it.
 # Prints the bin directory (to put first on PATH) as its only line on stdout; progress goes to stderr,
 # one line per step, and go's own output to $ENGINE_DIR/build.log (its tail is printed if a step fails).
+# The YAML language host is built the same way into its own cache keyed by its version ($YAML_DIR, with
+# its own build.log) and linked into the bin directory.
 set -euo pipefail
 
 PULUMI_VERSION="${PULUMI_VERSION:-v3.274.1}"
@@ -12,6 +15,9 @@ CACHE_ROOT="${STRIPE_APPS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/pulumi-stripe-a
 ENGINE_DIR="$CACHE_ROOT/pulumi/$PULUMI_VERSION"
 BIN_DIR="$ENGINE_DIR/bin"
 BUILD_LOG="$ENGINE_DIR/build.log"
+# pulumi-yaml v1.25.0 builds with its own go.mod (pulumi pkg/sdk v3.206.0), not against v3.274.1: see build_go_tools.py.
+YAML_VERSION="${PULUMI_YAML_VERSION:-v1.25.0}"
+YAML_DIR="$CACHE_ROOT/pulumi-yaml/$YAML_VERSION"
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 
 log() { echo "ensure-engine: $*" >&2; }
@@ -28,6 +34,13 @@ STRIPE_APPS_PULUMI_VERSION="${PULUMI_VERSION#v}" \\
   exec "\${PULUMI_PYTHON_CMD:-python3}" -u -m stripe_apps_devtools.language_host "\$@"
 LAUNCHER
   chmod +x "$BIN_DIR/pulumi-language-python"
+  # Nor a Node.js host: ours runs programs with @pulumi/pulumi's own `cmd/run`, from the project's node_modules.
+  cat >"$BIN_DIR/pulumi-language-nodejs" <<LAUNCHER
+#!/bin/sh
+STRIPE_APPS_PULUMI_VERSION="${PULUMI_VERSION#v}" \\
+  exec "\${PULUMI_PYTHON_CMD:-python3}" -u -m stripe_apps_devtools.nodejs_host "\$@"
+LAUNCHER
+  chmod +x "$BIN_DIR/pulumi-language-nodejs"
 }
 
 build() {
@@ -35,6 +48,18 @@ build() {
   export GOTOOLCHAIN=local CGO_ENABLED=0 GOFLAGS=-mod=mod
   python3 "$HERE/build_engine.py" --version "$PULUMI_VERSION" --bin-dir "$BIN_DIR" \
     --work-dir "$ENGINE_DIR/src" --log "$BUILD_LOG" "$@" >&2
+}
+
+ensure_yaml_host() {
+  if [ ! -x "$YAML_DIR/bin/pulumi-language-yaml" ]; then
+    command -v go >/dev/null || { log "Go is needed to build pulumi-language-yaml and none is on PATH"; exit 1; }
+    started=$(date +%s)
+    log "building pulumi-language-yaml $YAML_VERSION into $YAML_DIR/bin (first time only; log: $YAML_DIR/build.log)"
+    GOTOOLCHAIN=local CGO_ENABLED=0 python3 "$HERE/build_go_tools.py" yaml-host --version "$YAML_VERSION" \
+      --bin-dir "$YAML_DIR/bin" --log "$YAML_DIR/build.log" >&2
+    log "built in $(( $(date +%s) - started ))s"
+  fi
+  ln -sfn "$YAML_DIR/bin/pulumi-language-yaml" "$BIN_DIR/pulumi-language-yaml"
 }
 
 stock_launcher() { grep -qsF -- "-m pulumi.dynamic" "$BIN_DIR/pulumi-resource-pulumi-python"; }
@@ -54,5 +79,6 @@ else
   build
   log "built in $(( $(date +%s) - started ))s"
 fi
+ensure_yaml_host
 write_launchers
 echo "$BIN_DIR"

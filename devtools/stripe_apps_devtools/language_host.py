@@ -59,12 +59,11 @@ def executor_arguments(request: language_pb2.RunRequest, engine_address: str) ->
     return [*arguments, request.info.entry_point or ".", *request.args]
 
 
-class PythonLanguageHost(language_pb2_grpc.LanguageRuntimeServicer):
-    """Runs Python programs for the engine; requires no plugins of its own."""
+class LanguageHost(language_pb2_grpc.LanguageRuntimeServicer):
+    """What every host here answers alike; subclasses add `About` and `Run`."""
 
-    def __init__(self, engine_address: str, executor: Path) -> None:
+    def __init__(self, engine_address: str) -> None:
         self._engine_address = engine_address
-        self._executor = executor
 
     def Handshake(self, request: Any, context: Any) -> language_pb2.LanguageHandshakeResponse:  # noqa: N802
         return language_pb2.LanguageHandshakeResponse()
@@ -73,7 +72,8 @@ class PythonLanguageHost(language_pb2_grpc.LanguageRuntimeServicer):
         return plugin_pb2.PluginInfo(version=os.environ.get(VERSION_ENV, "3.0.0"))
 
     def GetRequiredPlugins(self, request: Any, context: Any) -> language_pb2.GetRequiredPluginsResponse:  # noqa: N802
-        # Dynamic providers run in-process through pulumi-resource-pulumi-python: no plugin to fetch.
+        # Nothing for the engine to download: dynamic providers run through pulumi-resource-pulumi-python, and
+        # the native plugin comes from PATH or Pulumi.yaml's `plugins.providers`, never from a download.
         return language_pb2.GetRequiredPluginsResponse()
 
     def GetRequiredPackages(self, request: Any, context: Any) -> language_pb2.GetRequiredPackagesResponse:  # noqa: N802
@@ -84,9 +84,6 @@ class PythonLanguageHost(language_pb2_grpc.LanguageRuntimeServicer):
     ) -> language_pb2.GetProgramDependenciesResponse:
         return language_pb2.GetProgramDependenciesResponse()
 
-    def About(self, request: Any, context: Any) -> language_pb2.AboutResponse:  # noqa: N802
-        return language_pb2.AboutResponse(executable=sys.executable, version=sys.version.split()[0])
-
     def InstallDependencies(self, request: Any, context: Any) -> Any:  # noqa: N802
         # Dependencies are installed by the project's own setup (make), never by the engine.
         return iter(())
@@ -94,34 +91,58 @@ class PythonLanguageHost(language_pb2_grpc.LanguageRuntimeServicer):
     def Cancel(self, request: Any, context: Any) -> empty_pb2.Empty:  # noqa: N802
         return empty_pb2.Empty()
 
+
+def program_env(request: language_pb2.RunRequest) -> dict[str, str]:
+    """The program's environment: ours plus the stack's config, as every Pulumi language host passes it."""
+    env = dict(os.environ)
+    env["PULUMI_CONFIG"] = json.dumps(dict(request.config))
+    env["PULUMI_CONFIG_SECRET_KEYS"] = json.dumps(list(request.configSecretKeys))
+    return env
+
+
+def run_response(returncode: int) -> language_pb2.RunResponse:
+    """The engine's answer for a program's exit code (the Go hosts' rule)."""
+    if returncode == 0:
+        return language_pb2.RunResponse()
+    if returncode == EXIT_AFTER_USER_MESSAGE:
+        return language_pb2.RunResponse(bail=True)
+    return language_pb2.RunResponse(error=f"program exited with non-zero exit code: {returncode}")
+
+
+class PythonLanguageHost(LanguageHost):
+    """Runs Python programs for the engine; requires no plugins of its own."""
+
+    def __init__(self, engine_address: str, executor: Path) -> None:
+        super().__init__(engine_address)
+        self._executor = executor
+
+    def About(self, request: Any, context: Any) -> language_pb2.AboutResponse:  # noqa: N802
+        return language_pb2.AboutResponse(executable=sys.executable, version=sys.version.split()[0])
+
     def Run(self, request: language_pb2.RunRequest, context: Any) -> language_pb2.RunResponse:  # noqa: N802
         options = json_format.MessageToDict(request.info.options) if request.info.HasField("options") else {}
         python = python_for(request.info.root_directory, options)
-        env = dict(os.environ)
-        env["PULUMI_CONFIG"] = json.dumps(dict(request.config))
-        env["PULUMI_CONFIG_SECRET_KEYS"] = json.dumps(list(request.configSecretKeys))
         command = [python, "-u", str(self._executor), *executor_arguments(request, self._engine_address)]
         try:
-            completed = subprocess.run(command, env=env, check=False)
+            completed = subprocess.run(command, env=program_env(request), check=False)
         except OSError as error:
             return language_pb2.RunResponse(error=f"could not start the Python program with {python}: {error}")
-        if completed.returncode == 0:
-            return language_pb2.RunResponse()
-        if completed.returncode == EXIT_AFTER_USER_MESSAGE:
-            return language_pb2.RunResponse(bail=True)
-        return language_pb2.RunResponse(error=f"program exited with non-zero exit code: {completed.returncode}")
+        return run_response(completed.returncode)
 
 
-def main() -> None:
-    arguments = [arg for arg in sys.argv[1:] if not arg.startswith("-")]
+def engine_address_argument() -> str | None:
+    """The engine's address from the command line; None when asked for the version (printed here)."""
     if "-version" in sys.argv[1:] or "--version" in sys.argv[1:]:
         print(os.environ.get(VERSION_ENV, "3.0.0"))
-        return
-    engine_address = arguments[0] if arguments else ""
-    # The launcher beside `pulumi` names the executor it installed next to itself.
-    executor = Path(os.environ.get(EXECUTOR_ENV, EXECUTOR_NAME))
+        return None
+    arguments = [arg for arg in sys.argv[1:] if not arg.startswith("-")]
+    return arguments[0] if arguments else ""
+
+
+def serve(host: LanguageHost) -> None:
+    """Serves host on a free port, prints the port (the engine reads it), and serves until stopped."""
     server = grpc.server(futures.ThreadPoolExecutor(max_workers=4))
-    language_pb2_grpc.add_LanguageRuntimeServicer_to_server(PythonLanguageHost(engine_address, executor), server)
+    language_pb2_grpc.add_LanguageRuntimeServicer_to_server(host, server)
     port = server.add_insecure_port("127.0.0.1:0")
     server.start()
     print(port, flush=True)
@@ -130,6 +151,15 @@ def main() -> None:
     signal.signal(signal.SIGTERM, lambda *_: stopped.set())
     stopped.wait()
     server.stop(grace=1)
+
+
+def main() -> None:
+    engine_address = engine_address_argument()
+    if engine_address is None:
+        return
+    # The launcher beside `pulumi` names the executor it installed next to itself.
+    executor = Path(os.environ.get(EXECUTOR_ENV, EXECUTOR_NAME))
+    serve(PythonLanguageHost(engine_address, executor))
 
 
 if __name__ == "__main__":
