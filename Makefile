@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 WITH_ENV := . scripts/env.sh &&
 
-.PHONY: setup engine browser demo demo-down test test-fast lint schema reliability bench bench-ci
+.PHONY: setup engine browser demo demo-down test test-fast lint schema sdk node-examples reliability bench bench-ci
 setup: $(VENV)/.installed $(VENV)/.devtools
 
 $(VENV)/.installed: pyproject.toml
@@ -47,6 +47,14 @@ lint: setup
 
 schema: setup
 	$(VENV)/bin/python scripts/generate_schema.py > schema.json
+
+# sdk/nodejs and sdk/go from schema.json with Pulumi's code generators (scripts/gen_sdk, built once with go and cached).
+sdk:
+	@gen="$$(bash scripts/ensure-gen-sdk.sh)" && "$$gen" -schema schema.json -out sdk
+
+# node_modules of the Node.js examples (npm ci, packages cached under ~/.cache/pulumi-stripe-apps/npm).
+node-examples: setup
+	$(VENV)/bin/python -m stripe_apps_devtools.npm examples/typescript
 
 bench: setup engine
 	$(WITH_ENV) python -m scripts.bench --size full

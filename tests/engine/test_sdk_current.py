@@ -1,0 +1,93 @@
+"""The committed SDKs (sdk/nodejs, sdk/go) are what `make sdk` generates from schema.json, and the Go one compiles.
+
+They need Go (scripts/gen_sdk is built once and cached by scripts/ensure-gen-sdk.sh), not the engine.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+SDK = ROOT / "sdk"
+LANGUAGES = ("nodejs", "go")
+# What installing or building an SDK in place adds (the generated .gitignore names them).
+UNTRACKED_DIRS = frozenset({"node_modules", "bin"})
+
+
+def gen_sdk() -> Path:
+    built = subprocess.run(
+        ["bash", str(ROOT / "scripts" / "ensure-gen-sdk.sh")], capture_output=True, text=True, check=False
+    )
+    assert built.returncode == 0, f"scripts/ensure-gen-sdk.sh failed:\n{built.stderr}"
+    return Path(built.stdout.strip())
+
+
+def tree(root: Path) -> dict[str, bytes]:
+    return {
+        path.relative_to(root).as_posix(): path.read_bytes()
+        for path in sorted(root.rglob("*"))
+        if path.is_file() and not UNTRACKED_DIRS.intersection(path.relative_to(root).parts)
+    }
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("sdk")
+    done = subprocess.run(
+        [str(gen_sdk()), "-schema", str(ROOT / "schema.json"), "-out", str(out)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, f"gen_sdk failed:\n{done.stderr}"
+    return out
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_committed_sdk_is_current(generated: Path, language: str) -> None:
+    fresh, committed = tree(generated / language), tree(SDK / language)
+    stale = sorted(name for name in fresh.keys() | committed.keys() if fresh.get(name) != committed.get(name))
+    assert not stale, f"sdk/{language} differs from schema.json's SDK in {stale}: run `make sdk` and commit sdk/"
+
+
+def test_generated_go_sdk_compiles(tmp_path: Path) -> None:
+    """A program declaring both resources builds against sdk/go (with the sdk/v3 the CLI is built from)."""
+    module = tmp_path / "consumer"
+    module.mkdir()
+    sdk_module = (SDK / "go" / "go.mod").read_text().split()[1]
+    (module / "go.mod").write_text(
+        "module consumer\n\ngo 1.26\n\n"
+        f"require (\n\t{sdk_module} v0.0.0\n\tgithub.com/pulumi/pulumi/sdk/v3 v3.274.1\n)\n\n"
+        f"replace {sdk_module} => {SDK / 'go'}\n\n"
+        # sdk/v3's own replace lines (see scripts/gen_sdk/go.mod).
+        "replace github.com/atotto/clipboard => github.com/tgummerer/clipboard v0.0.0-20241001131231-d02d263e614e\n\n"
+        "replace golang.org/x/text => golang.org/x/text v0.41.0\n"
+    )
+    (module / "main.go").write_text(
+        "package main\n\n"
+        "import (\n"
+        f'\t"{sdk_module}/stripeapps"\n'
+        '\t"github.com/pulumi/pulumi/sdk/v3/go/pulumi"\n'
+        ")\n\n"
+        "func main() {\n"
+        "\tpulumi.Run(func(ctx *pulumi.Context) error {\n"
+        '\t\tversion, err := stripeapps.NewAppVersion(ctx, "billing", &stripeapps.AppVersionArgs{\n'
+        '\t\t\tAppDir: pulumi.String("app"),\n'
+        "\t\t})\n"
+        "\t\tif err != nil {\n\t\t\treturn err\n\t\t}\n"
+        '\t\t_, err = stripeapps.NewAppInstallation(ctx, "billing-test", &stripeapps.AppInstallationArgs{\n'
+        '\t\t\tApp: pulumi.String("app_123"), Version: pulumi.String("1.0.0"), Mode: pulumi.String("test"),\n'
+        "\t\t})\n"
+        '\t\tctx.Export("fingerprint", version.Fingerprint)\n'
+        "\t\treturn err\n"
+        "\t})\n"
+        "}\n"
+    )
+    env = {**os.environ, "GOTOOLCHAIN": "local", "CGO_ENABLED": "0", "GOFLAGS": "-mod=mod"}
+    for args in (["mod", "tidy"], ["build", "-trimpath", "-tags", "osusergo,grpcnotrace", "-o", os.devnull, "."]):
+        done = subprocess.run(["go", *args], cwd=module, env=env, capture_output=True, text=True, check=False)
+        assert done.returncode == 0, f"go {' '.join(args)} failed:\n{done.stderr[-4000:]}"
