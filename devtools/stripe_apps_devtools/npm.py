@@ -78,8 +78,21 @@ def ensure(project: Path) -> Path:
     if done.returncode != 0:
         tail = "".join(f"  | {line}\n" for line in deque((done.stdout + done.stderr).splitlines(), maxlen=TAIL_LINES))
         raise SystemExit(f"npm ci in {project} exited with status {done.returncode}; its last lines:\n{tail}")
+    for package in _local_packages(project):
+        _check_built(node_modules, package)
     stamp.write_text(wanted)
     return node_modules
+
+
+def _check_built(node_modules: Path, package: Path) -> None:
+    """A local SDK is compiled by its postinstall; npm versions that skip dependencies' scripts leave it unbuilt."""
+    manifest = json.loads((package / "package.json").read_text())
+    main = node_modules / manifest["name"] / manifest.get("main", "index.js")
+    if not main.is_file():
+        raise SystemExit(
+            f"npm ci installed {manifest['name']} without {main.name} (its postinstall compiles it): "
+            f"run `npm rebuild {manifest['name']}` in {node_modules.parent}, or allow its install script"
+        )
 
 
 def main() -> None:
