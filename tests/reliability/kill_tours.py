@@ -255,10 +255,18 @@ def _kill_and_recover(
     # What a user does (README, "Recovering from an interrupted `pulumi up`").
     cancel, _ = project.run("cancel", "--yes")
     restored = "failed to load checkpoint" in cancel.stderr + cancel.stdout
-    if restored:  # the kill cut the checkpoint write: the backend's previous checkpoint is beside it
+    broken: list[str] = []
+    if restored:
+        # The kill cut a checkpoint write: the checkpoint or its attributes file (`dev.json.attrs`, which the
+        # file backend writes beside it) is empty. The previous ones are beside them as `.bak`.
         checkpoint = project.checkpoint()
-        checkpoint.write_bytes(checkpoint.with_name("dev.json.bak").read_bytes())
+        for name, backup in (("dev.json", "dev.json.bak"), ("dev.json.attrs", "dev.json.bak.attrs")):
+            target = checkpoint.with_name(name)
+            if not target.exists() or target.stat().st_size == 0:
+                broken.append(name)
+                target.write_bytes(checkpoint.with_name(backup).read_bytes())
         project.ok("cancel", "--yes")
+    row["checkpoint_broken"] = broken
     pending = [op["type"] for op in project.export().get("pending_operations") or []]
     row.update(checkpoint_restored=restored, pending_operations=pending, cleared_pending=clear_pending)
     # Both ways out of pending creates: clear them, or leave them to `up`; creates adopt what Stripe has.

@@ -199,7 +199,7 @@ def test_a_run_that_never_converges_keeps_its_row(tmp_path: Path) -> None:
         "full",
         1,
         tmp_path,
-        attempts=2,
+        attempts=1,
         sabotage=lambda surface: surface.control.revoke_key(surface.keys["default"]["test"]),
     )
     assert row["outcome"] == "failed" and row["converged"] is False and row["up_attempts"] == 0, row
