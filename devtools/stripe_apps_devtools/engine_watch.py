@@ -30,10 +30,13 @@ SWITCH = "STRIPE_APPS_ENGINE_WATCH"
 
 
 def host_module(argv: list[str]) -> str | None:
-    """The module a `python ... -m MODULE ...` command line runs, when it is one of the engine's hosts."""
-    for index, arg in enumerate(argv[:-1]):
+    """The module a `python [OPTIONS] -m MODULE ...` command line runs, when it is one of the engine's hosts."""
+    for index, arg in enumerate(argv[1:], start=1):
         if arg == "-m":
-            return argv[index + 1] if argv[index + 1] in HOSTS else None
+            module = argv[index + 1] if index + 1 < len(argv) else None
+            return module if module in HOSTS else None
+        if arg == "-c" or not arg.startswith("-"):
+            return None  # a command or a script: its own arguments follow
     return None
 
 
