@@ -27,6 +27,20 @@ class Field:
     secret: bool = False
     required: bool = False
     output: bool = True
+    # Derived by `check` from other inputs (a manifest's `version`): diffed by its policy, never set by users.
+    derived: bool = False
+    # Whether the output may be null; by default optional inputs may be, and computed outputs are always set.
+    nullable: bool | None = None
+
+    @property
+    def is_input(self) -> bool:
+        return self.policy is not Policy.COMPUTED and not self.derived
+
+    @property
+    def always_set(self) -> bool:
+        if self.nullable is not None:
+            return not self.nullable
+        return self.required if self.is_input else True
 
 
 def changed_fields(table: tuple[Field, ...], olds: Mapping[str, Any], news: Mapping[str, Any]) -> list[Field]:

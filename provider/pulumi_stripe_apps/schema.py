@@ -27,7 +27,6 @@ RESOURCES: tuple[tuple[str, str], ...] = (
 # Listed only when its module exists.
 OPTIONAL_RESOURCES: tuple[tuple[str, str], ...] = (("AppSecret", "pulumi_stripe_apps.resources.app_secret"),)
 
-INPUT_POLICIES = (Policy.REPLACE, Policy.UPDATE, Policy.IGNORE)
 
 
 def resource_modules() -> list[tuple[str, str]]:
@@ -105,7 +104,7 @@ def _resource(name: str, module_name: str) -> dict[str, Any]:
     module = importlib.import_module(module_name)
     summary = (module.__doc__ or name).strip().splitlines()[0]
     table = fields_of(module_name)
-    inputs = [field for field in table if field.policy in INPUT_POLICIES]
+    inputs = [field for field in table if field.is_input]
     outputs = [field for field in table if field.output]
     description = (
         f"{summary}\n\nPython programs may also use the dynamic resource `pulumi_stripe_apps.{name}` (type "
@@ -116,8 +115,8 @@ def _resource(name: str, module_name: str) -> dict[str, Any]:
         "inputProperties": {camel(field.name): _property(field) for field in inputs},
         "requiredInputs": [camel(field.name) for field in inputs if field.required],
         "properties": {camel(field.name): _property(field) for field in outputs},
-        # A required input is echoed into the outputs, so it is always set there.
-        "required": [camel(field.name) for field in outputs if field.required and field.policy in INPUT_POLICIES],
+        # Outputs that are always set: the SDKs type them as present (`Output<string>`, not `| undefined`).
+        "required": [camel(field.name) for field in outputs if field.always_set],
         "aliases": [{"type": dynamic_type(name)}],
     }
     return resource

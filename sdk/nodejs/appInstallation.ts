@@ -53,7 +53,7 @@ export class AppInstallation extends pulumi.CustomResource {
     /**
      * Allow a live upgrade to grant new access.
      */
-    declare public readonly allowPermissionChanges: pulumi.Output<boolean | undefined>;
+    declare public readonly allowPermissionChanges: pulumi.Output<boolean>;
     /**
      * The app object id (app_...), e.g. AppVersion.app.
      */
@@ -61,31 +61,31 @@ export class AppInstallation extends pulumi.CustomResource {
     /**
      * Whether access is waiting for approval.
      */
-    declare public /*out*/ readonly approvalRequired: pulumi.Output<boolean | undefined>;
+    declare public /*out*/ readonly approvalRequired: pulumi.Output<boolean>;
     /**
      * private_test, private_live or public.
      */
-    declare public /*out*/ readonly channel: pulumi.Output<string | undefined>;
+    declare public /*out*/ readonly channel: pulumi.Output<string>;
     /**
      * `private` (default) or `public` (Marketplace).
      */
-    declare public readonly distribution: pulumi.Output<string | undefined>;
+    declare public readonly distribution: pulumi.Output<string>;
     /**
      * What refresh found different from the declared state.
      */
-    declare public /*out*/ readonly drift: pulumi.Output<string[] | undefined>;
+    declare public /*out*/ readonly drift: pulumi.Output<string[]>;
     /**
      * The account the app is installed on.
      */
-    declare public /*out*/ readonly installedAccount: pulumi.Output<string | undefined>;
+    declare public /*out*/ readonly installedAccount: pulumi.Output<string>;
     /**
      * The version installed, as far as Stripe shows.
      */
-    declare public /*out*/ readonly installedVersion: pulumi.Output<string | undefined>;
+    declare public /*out*/ readonly installedVersion: pulumi.Output<string>;
     /**
      * Whether the install is in live mode.
      */
-    declare public /*out*/ readonly livemode: pulumi.Output<boolean | undefined>;
+    declare public /*out*/ readonly livemode: pulumi.Output<boolean>;
     /**
      * `test`, `sandbox` or `live`.
      */
@@ -93,11 +93,11 @@ export class AppInstallation extends pulumi.CustomResource {
     /**
      * Permissions the install holds.
      */
-    declare public /*out*/ readonly permissionsGranted: pulumi.Output<string[] | undefined>;
+    declare public /*out*/ readonly permissionsGranted: pulumi.Output<string[]>;
     /**
      * Permissions awaiting re-authorization.
      */
-    declare public /*out*/ readonly permissionsPending: pulumi.Output<string[] | undefined>;
+    declare public /*out*/ readonly permissionsPending: pulumi.Output<string[]>;
     /**
      * AppVersion.requested_access; the live permission gate compares it with what the install holds.
      */
@@ -113,7 +113,7 @@ export class AppInstallation extends pulumi.CustomResource {
     /**
      * Stripe's install status, or the Marketplace review status.
      */
-    declare public /*out*/ readonly status: pulumi.Output<string | undefined>;
+    declare public /*out*/ readonly status: pulumi.Output<string>;
     /**
      * The version that must be installed.
      */

@@ -49,7 +49,7 @@ export class AppSecret extends pulumi.CustomResource {
     /**
      * When Stripe stored the current payload (unix seconds).
      */
-    declare public /*out*/ readonly created: pulumi.Output<number | undefined>;
+    declare public /*out*/ readonly created: pulumi.Output<number>;
     /**
      * Unix seconds after which Stripe deletes it, or null.
      */
@@ -57,7 +57,7 @@ export class AppSecret extends pulumi.CustomResource {
     /**
      * Whether the secret is in live mode.
      */
-    declare public /*out*/ readonly livemode: pulumi.Output<boolean | undefined>;
+    declare public /*out*/ readonly livemode: pulumi.Output<boolean>;
     /**
      * `test`, `sandbox` or `live`: which key holds it.
      */
@@ -73,7 +73,7 @@ export class AppSecret extends pulumi.CustomResource {
     /**
      * `account` (default: the whole account) or `user` (one user).
      */
-    declare public readonly scope: pulumi.Output<string | undefined>;
+    declare public readonly scope: pulumi.Output<string>;
     /**
      * The Dashboard user (usr_...) when scope is `user`.
      */

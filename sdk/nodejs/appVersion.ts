@@ -49,7 +49,7 @@ export class AppVersion extends pulumi.CustomResource {
     /**
      * The app object id (app_...).
      */
-    declare public /*out*/ readonly app: pulumi.Output<string | undefined>;
+    declare public /*out*/ readonly app: pulumi.Output<string>;
     /**
      * Directory holding stripe-app.json.
      */
@@ -57,7 +57,7 @@ export class AppVersion extends pulumi.CustomResource {
     /**
      * The manifest `id`, e.g. com.example.billing.
      */
-    declare public readonly appId: pulumi.Output<string | undefined>;
+    declare public /*out*/ readonly appId: pulumi.Output<string>;
     /**
      * Directory of the built bundle, when not app_dir.
      */
@@ -65,47 +65,47 @@ export class AppVersion extends pulumi.CustomResource {
     /**
      * `private` or `public`, from the manifest.
      */
-    declare public /*out*/ readonly distributionType: pulumi.Output<string | undefined>;
+    declare public /*out*/ readonly distributionType: pulumi.Output<string>;
     /**
      * sha256 of the normalized manifest and bundle files.
      */
-    declare public readonly fingerprint: pulumi.Output<string | undefined>;
+    declare public /*out*/ readonly fingerprint: pulumi.Output<string>;
     /**
      * Extra ignore patterns (gitignore subset) for the bundle.
      */
-    declare public readonly ignore: pulumi.Output<string[] | undefined>;
+    declare public readonly ignore: pulumi.Output<string[]>;
     /**
      * Permission names the version asks for.
      */
-    declare public /*out*/ readonly permissions: pulumi.Output<string[] | undefined>;
+    declare public /*out*/ readonly permissions: pulumi.Output<string[]>;
     /**
      * What installing the version asks for: permissions, connect_src, image_src, endpoints.
      */
-    declare public /*out*/ readonly requestedAccess: pulumi.Output<{[key: string]: string[]} | undefined>;
+    declare public /*out*/ readonly requestedAccess: pulumi.Output<{[key: string]: string[]}>;
     /**
      * Whether sandboxes may install it.
      */
-    declare public /*out*/ readonly sandboxInstallCompatible: pulumi.Output<boolean | undefined>;
+    declare public /*out*/ readonly sandboxInstallCompatible: pulumi.Output<boolean>;
     /**
-     * The app's signing secret, or null.
+     * The app's signing secret, or null (Stripe shows it only in the Dashboard).
      */
     declare public /*out*/ readonly signingSecret: pulumi.Output<string | undefined>;
     /**
      * processing, completed or failed; `uploaded` via the Stripe CLI.
      */
-    declare public /*out*/ readonly status: pulumi.Output<string | undefined>;
+    declare public /*out*/ readonly status: pulumi.Output<string>;
     /**
      * Stripe's validation messages when status is failed.
      */
-    declare public /*out*/ readonly uploadErrors: pulumi.Output<string[] | undefined>;
+    declare public /*out*/ readonly uploadErrors: pulumi.Output<string[]>;
     /**
      * The upload's id in Version History.
      */
-    declare public /*out*/ readonly uploadId: pulumi.Output<string | undefined>;
+    declare public /*out*/ readonly uploadId: pulumi.Output<string>;
     /**
      * The manifest `version`; immutable once uploaded.
      */
-    declare public readonly version: pulumi.Output<string | undefined>;
+    declare public /*out*/ readonly version: pulumi.Output<string>;
 
     /**
      * Create a AppVersion resource with the given unique name, arguments, and options.
@@ -122,13 +122,12 @@ export class AppVersion extends pulumi.CustomResource {
                 throw new Error("Missing required property 'appDir'");
             }
             resourceInputs["appDir"] = args?.appDir;
-            resourceInputs["appId"] = args?.appId;
             resourceInputs["bundleDir"] = args?.bundleDir;
-            resourceInputs["fingerprint"] = args?.fingerprint;
             resourceInputs["ignore"] = args?.ignore;
-            resourceInputs["version"] = args?.version;
             resourceInputs["app"] = undefined /*out*/;
+            resourceInputs["appId"] = undefined /*out*/;
             resourceInputs["distributionType"] = undefined /*out*/;
+            resourceInputs["fingerprint"] = undefined /*out*/;
             resourceInputs["permissions"] = undefined /*out*/;
             resourceInputs["requestedAccess"] = undefined /*out*/;
             resourceInputs["sandboxInstallCompatible"] = undefined /*out*/;
@@ -136,6 +135,7 @@ export class AppVersion extends pulumi.CustomResource {
             resourceInputs["status"] = undefined /*out*/;
             resourceInputs["uploadErrors"] = undefined /*out*/;
             resourceInputs["uploadId"] = undefined /*out*/;
+            resourceInputs["version"] = undefined /*out*/;
         } else {
             resourceInputs["app"] = undefined /*out*/;
             resourceInputs["appDir"] = undefined /*out*/;
@@ -173,23 +173,11 @@ export interface AppVersionArgs {
      */
     appDir: pulumi.Input<string>;
     /**
-     * The manifest `id`, e.g. com.example.billing.
-     */
-    appId?: pulumi.Input<string | undefined>;
-    /**
      * Directory of the built bundle, when not app_dir.
      */
     bundleDir?: pulumi.Input<string | undefined>;
     /**
-     * sha256 of the normalized manifest and bundle files.
-     */
-    fingerprint?: pulumi.Input<string | undefined>;
-    /**
      * Extra ignore patterns (gitignore subset) for the bundle.
      */
     ignore?: pulumi.Input<pulumi.Input<string>[] | undefined>;
-    /**
-     * The manifest `version`; immutable once uploaded.
-     */
-    version?: pulumi.Input<string | undefined>;
 }

@@ -41,6 +41,7 @@ def test_fields_table_is_reflected(name: str, module_name: str) -> None:
             )
             assert prop.get("secret", False) is field.secret, f"{name}.{field.name}: secret must be {field.secret}"
             assert prop["type"] == field.type
-        assert (name_in_schema in inputs) is (field.policy is not Policy.COMPUTED)
+        assert (name_in_schema in inputs) is field.is_input
+        assert (name_in_schema in resource["required"]) is (field.output and field.always_set)
         assert (name_in_schema in outputs) is field.output
         assert (name_in_schema in resource["requiredInputs"]) is (field.required and name_in_schema in inputs)

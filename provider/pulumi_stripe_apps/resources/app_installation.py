@@ -61,14 +61,20 @@ FIELDS: tuple[Field, ...] = (
     Field("app", Policy.REPLACE, "string", "The app object id (app_...), e.g. AppVersion.app.", required=True),
     Field("version", Policy.UPDATE, "string", "The version that must be installed.", required=True),
     Field("mode", Policy.REPLACE, "string", "`test`, `sandbox` or `live`.", required=True),
-    Field("distribution", Policy.REPLACE, "string", "`private` (default) or `public` (Marketplace)."),
+    Field("distribution", Policy.REPLACE, "string", "`private` (default) or `public` (Marketplace).", nullable=False),
     Field(
         "account",
         Policy.REPLACE,
         "string",
         "A connected account (acct_...) to install the app on with `Stripe-Account`; omit for your own account.",
     ),
-    Field("allow_permission_changes", Policy.IGNORE, "boolean", "Allow a live upgrade to grant new access."),
+    Field(
+        "allow_permission_changes",
+        Policy.IGNORE,
+        "boolean",
+        "Allow a live upgrade to grant new access.",
+        nullable=False,
+    ),
     Field("sandbox_install_compatible", Policy.IGNORE, "boolean", "From AppVersion; checked for sandboxes."),
     Field(
         "requested_permissions",
@@ -418,6 +424,9 @@ class AppInstallationProvider(ConfiguredProvider):
             "livemode": True,
             "installed_account": app.get("account"),
             "installed_version": props["version"],
+            "permissions_granted": [],
+            "permissions_pending": [],
+            "approval_required": False,
             "drift": [],
         }
         return CreateResult(id_=MARKETPLACE_PREFIX + props["app"], outs=outs)

@@ -42,7 +42,13 @@ LIMIT_CODE = "secret_limit_exceeded"
 
 FIELDS: tuple[Field, ...] = (
     Field("name", Policy.REPLACE, "string", "The secret's name, unique within its scope.", required=True),
-    Field("scope", Policy.REPLACE, "string", "`account` (default: the whole account) or `user` (one user)."),
+    Field(
+        "scope",
+        Policy.REPLACE,
+        "string",
+        "`account` (default: the whole account) or `user` (one user).",
+        nullable=False,
+    ),
     Field("user", Policy.REPLACE, "string", "The Dashboard user (usr_...) when scope is `user`."),
     Field("mode", Policy.REPLACE, "string", "`test`, `sandbox` or `live`: which key holds it.", required=True),
     Field("payload", Policy.UPDATE, "string", "The secret value.", secret=True, required=True),

@@ -40,10 +40,10 @@ from pulumi_stripe_apps.uploads import Upload, Uploader, uploader_for
 FIELDS: tuple[Field, ...] = (
     Field("app_dir", Policy.IGNORE, "string", "Directory holding stripe-app.json.", required=True),
     Field("bundle_dir", Policy.IGNORE, "string", "Directory of the built bundle, when not app_dir."),
-    Field("ignore", Policy.IGNORE, "array", "Extra ignore patterns (gitignore subset) for the bundle."),
-    Field("app_id", Policy.REPLACE, "string", "The manifest `id`, e.g. com.example.billing."),
-    Field("version", Policy.REPLACE, "string", "The manifest `version`; immutable once uploaded."),
-    Field("fingerprint", Policy.REPLACE, "string", "sha256 of the normalized manifest and bundle files."),
+    Field("ignore", Policy.IGNORE, "array", "Extra ignore patterns (gitignore subset) for the bundle.", nullable=False),
+    Field("app_id", Policy.REPLACE, "string", "The manifest `id`, e.g. com.example.billing.", derived=True),
+    Field("version", Policy.REPLACE, "string", "The manifest `version`; immutable once uploaded.", derived=True),
+    Field("fingerprint", Policy.REPLACE, "string", "sha256 of the normalized manifest and bundle files.", derived=True),
     Field("distribution_type", Policy.COMPUTED, "string", "`private` or `public`, from the manifest."),
     Field("sandbox_install_compatible", Policy.COMPUTED, "boolean", "Whether sandboxes may install it."),
     Field("permissions", Policy.COMPUTED, "array", "Permission names the version asks for."),
@@ -57,7 +57,14 @@ FIELDS: tuple[Field, ...] = (
     Field("upload_id", Policy.COMPUTED, "string", "The upload's id in Version History."),
     Field("status", Policy.COMPUTED, "string", "processing, completed or failed; `uploaded` via the Stripe CLI."),
     Field("upload_errors", Policy.COMPUTED, "array", "Stripe's validation messages when status is failed."),
-    Field("signing_secret", Policy.COMPUTED, "string", "The app's signing secret, or null.", secret=True),
+    Field(
+        "signing_secret",
+        Policy.COMPUTED,
+        "string",
+        "The app's signing secret, or null (Stripe shows it only in the Dashboard).",
+        secret=True,
+        nullable=True,
+    ),
 )
 OUTPUTS = [field.name for field in FIELDS]
 

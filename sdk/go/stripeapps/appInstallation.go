@@ -21,23 +21,23 @@ type AppInstallation struct {
 	// A connected account (acct_...) to install the app on with `Stripe-Account`; omit for your own account.
 	Account pulumi.StringPtrOutput `pulumi:"account"`
 	// Allow a live upgrade to grant new access.
-	AllowPermissionChanges pulumi.BoolPtrOutput `pulumi:"allowPermissionChanges"`
+	AllowPermissionChanges pulumi.BoolOutput `pulumi:"allowPermissionChanges"`
 	// The app object id (app_...), e.g. AppVersion.app.
 	App pulumi.StringOutput `pulumi:"app"`
 	// Whether access is waiting for approval.
-	ApprovalRequired pulumi.BoolPtrOutput `pulumi:"approvalRequired"`
+	ApprovalRequired pulumi.BoolOutput `pulumi:"approvalRequired"`
 	// private_test, private_live or public.
-	Channel pulumi.StringPtrOutput `pulumi:"channel"`
+	Channel pulumi.StringOutput `pulumi:"channel"`
 	// `private` (default) or `public` (Marketplace).
-	Distribution pulumi.StringPtrOutput `pulumi:"distribution"`
+	Distribution pulumi.StringOutput `pulumi:"distribution"`
 	// What refresh found different from the declared state.
 	Drift pulumi.StringArrayOutput `pulumi:"drift"`
 	// The account the app is installed on.
-	InstalledAccount pulumi.StringPtrOutput `pulumi:"installedAccount"`
+	InstalledAccount pulumi.StringOutput `pulumi:"installedAccount"`
 	// The version installed, as far as Stripe shows.
-	InstalledVersion pulumi.StringPtrOutput `pulumi:"installedVersion"`
+	InstalledVersion pulumi.StringOutput `pulumi:"installedVersion"`
 	// Whether the install is in live mode.
-	Livemode pulumi.BoolPtrOutput `pulumi:"livemode"`
+	Livemode pulumi.BoolOutput `pulumi:"livemode"`
 	// `test`, `sandbox` or `live`.
 	Mode pulumi.StringOutput `pulumi:"mode"`
 	// Permissions the install holds.
@@ -51,7 +51,7 @@ type AppInstallation struct {
 	// From AppVersion; checked for sandboxes.
 	SandboxInstallCompatible pulumi.BoolPtrOutput `pulumi:"sandboxInstallCompatible"`
 	// Stripe's install status, or the Marketplace review status.
-	Status pulumi.StringPtrOutput `pulumi:"status"`
+	Status pulumi.StringOutput `pulumi:"status"`
 	// The version that must be installed.
 	Version pulumi.StringOutput `pulumi:"version"`
 }
@@ -209,8 +209,8 @@ func (o AppInstallationOutput) Account() pulumi.StringPtrOutput {
 }
 
 // Allow a live upgrade to grant new access.
-func (o AppInstallationOutput) AllowPermissionChanges() pulumi.BoolPtrOutput {
-	return o.ApplyT(func(v *AppInstallation) pulumi.BoolPtrOutput { return v.AllowPermissionChanges }).(pulumi.BoolPtrOutput)
+func (o AppInstallationOutput) AllowPermissionChanges() pulumi.BoolOutput {
+	return o.ApplyT(func(v *AppInstallation) pulumi.BoolOutput { return v.AllowPermissionChanges }).(pulumi.BoolOutput)
 }
 
 // The app object id (app_...), e.g. AppVersion.app.
@@ -219,18 +219,18 @@ func (o AppInstallationOutput) App() pulumi.StringOutput {
 }
 
 // Whether access is waiting for approval.
-func (o AppInstallationOutput) ApprovalRequired() pulumi.BoolPtrOutput {
-	return o.ApplyT(func(v *AppInstallation) pulumi.BoolPtrOutput { return v.ApprovalRequired }).(pulumi.BoolPtrOutput)
+func (o AppInstallationOutput) ApprovalRequired() pulumi.BoolOutput {
+	return o.ApplyT(func(v *AppInstallation) pulumi.BoolOutput { return v.ApprovalRequired }).(pulumi.BoolOutput)
 }
 
 // private_test, private_live or public.
-func (o AppInstallationOutput) Channel() pulumi.StringPtrOutput {
-	return o.ApplyT(func(v *AppInstallation) pulumi.StringPtrOutput { return v.Channel }).(pulumi.StringPtrOutput)
+func (o AppInstallationOutput) Channel() pulumi.StringOutput {
+	return o.ApplyT(func(v *AppInstallation) pulumi.StringOutput { return v.Channel }).(pulumi.StringOutput)
 }
 
 // `private` (default) or `public` (Marketplace).
-func (o AppInstallationOutput) Distribution() pulumi.StringPtrOutput {
-	return o.ApplyT(func(v *AppInstallation) pulumi.StringPtrOutput { return v.Distribution }).(pulumi.StringPtrOutput)
+func (o AppInstallationOutput) Distribution() pulumi.StringOutput {
+	return o.ApplyT(func(v *AppInstallation) pulumi.StringOutput { return v.Distribution }).(pulumi.StringOutput)
 }
 
 // What refresh found different from the declared state.
@@ -239,18 +239,18 @@ func (o AppInstallationOutput) Drift() pulumi.StringArrayOutput {
 }
 
 // The account the app is installed on.
-func (o AppInstallationOutput) InstalledAccount() pulumi.StringPtrOutput {
-	return o.ApplyT(func(v *AppInstallation) pulumi.StringPtrOutput { return v.InstalledAccount }).(pulumi.StringPtrOutput)
+func (o AppInstallationOutput) InstalledAccount() pulumi.StringOutput {
+	return o.ApplyT(func(v *AppInstallation) pulumi.StringOutput { return v.InstalledAccount }).(pulumi.StringOutput)
 }
 
 // The version installed, as far as Stripe shows.
-func (o AppInstallationOutput) InstalledVersion() pulumi.StringPtrOutput {
-	return o.ApplyT(func(v *AppInstallation) pulumi.StringPtrOutput { return v.InstalledVersion }).(pulumi.StringPtrOutput)
+func (o AppInstallationOutput) InstalledVersion() pulumi.StringOutput {
+	return o.ApplyT(func(v *AppInstallation) pulumi.StringOutput { return v.InstalledVersion }).(pulumi.StringOutput)
 }
 
 // Whether the install is in live mode.
-func (o AppInstallationOutput) Livemode() pulumi.BoolPtrOutput {
-	return o.ApplyT(func(v *AppInstallation) pulumi.BoolPtrOutput { return v.Livemode }).(pulumi.BoolPtrOutput)
+func (o AppInstallationOutput) Livemode() pulumi.BoolOutput {
+	return o.ApplyT(func(v *AppInstallation) pulumi.BoolOutput { return v.Livemode }).(pulumi.BoolOutput)
 }
 
 // `test`, `sandbox` or `live`.
@@ -284,8 +284,8 @@ func (o AppInstallationOutput) SandboxInstallCompatible() pulumi.BoolPtrOutput {
 }
 
 // Stripe's install status, or the Marketplace review status.
-func (o AppInstallationOutput) Status() pulumi.StringPtrOutput {
-	return o.ApplyT(func(v *AppInstallation) pulumi.StringPtrOutput { return v.Status }).(pulumi.StringPtrOutput)
+func (o AppInstallationOutput) Status() pulumi.StringOutput {
+	return o.ApplyT(func(v *AppInstallation) pulumi.StringOutput { return v.Status }).(pulumi.StringOutput)
 }
 
 // The version that must be installed.

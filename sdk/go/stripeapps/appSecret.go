@@ -19,11 +19,11 @@ type AppSecret struct {
 	pulumi.CustomResourceState
 
 	// When Stripe stored the current payload (unix seconds).
-	Created pulumi.IntPtrOutput `pulumi:"created"`
+	Created pulumi.IntOutput `pulumi:"created"`
 	// Unix seconds after which Stripe deletes it, or null.
 	ExpiresAt pulumi.IntPtrOutput `pulumi:"expiresAt"`
 	// Whether the secret is in live mode.
-	Livemode pulumi.BoolPtrOutput `pulumi:"livemode"`
+	Livemode pulumi.BoolOutput `pulumi:"livemode"`
 	// `test`, `sandbox` or `live`: which key holds it.
 	Mode pulumi.StringOutput `pulumi:"mode"`
 	// The secret's name, unique within its scope.
@@ -31,7 +31,7 @@ type AppSecret struct {
 	// The secret value.
 	Payload pulumi.StringOutput `pulumi:"payload"`
 	// `account` (default: the whole account) or `user` (one user).
-	Scope pulumi.StringPtrOutput `pulumi:"scope"`
+	Scope pulumi.StringOutput `pulumi:"scope"`
 	// The Dashboard user (usr_...) when scope is `user`.
 	User pulumi.StringPtrOutput `pulumi:"user"`
 }
@@ -179,8 +179,8 @@ func (o AppSecretOutput) ToAppSecretOutputWithContext(ctx context.Context) AppSe
 }
 
 // When Stripe stored the current payload (unix seconds).
-func (o AppSecretOutput) Created() pulumi.IntPtrOutput {
-	return o.ApplyT(func(v *AppSecret) pulumi.IntPtrOutput { return v.Created }).(pulumi.IntPtrOutput)
+func (o AppSecretOutput) Created() pulumi.IntOutput {
+	return o.ApplyT(func(v *AppSecret) pulumi.IntOutput { return v.Created }).(pulumi.IntOutput)
 }
 
 // Unix seconds after which Stripe deletes it, or null.
@@ -189,8 +189,8 @@ func (o AppSecretOutput) ExpiresAt() pulumi.IntPtrOutput {
 }
 
 // Whether the secret is in live mode.
-func (o AppSecretOutput) Livemode() pulumi.BoolPtrOutput {
-	return o.ApplyT(func(v *AppSecret) pulumi.BoolPtrOutput { return v.Livemode }).(pulumi.BoolPtrOutput)
+func (o AppSecretOutput) Livemode() pulumi.BoolOutput {
+	return o.ApplyT(func(v *AppSecret) pulumi.BoolOutput { return v.Livemode }).(pulumi.BoolOutput)
 }
 
 // `test`, `sandbox` or `live`: which key holds it.
@@ -209,8 +209,8 @@ func (o AppSecretOutput) Payload() pulumi.StringOutput {
 }
 
 // `account` (default: the whole account) or `user` (one user).
-func (o AppSecretOutput) Scope() pulumi.StringPtrOutput {
-	return o.ApplyT(func(v *AppSecret) pulumi.StringPtrOutput { return v.Scope }).(pulumi.StringPtrOutput)
+func (o AppSecretOutput) Scope() pulumi.StringOutput {
+	return o.ApplyT(func(v *AppSecret) pulumi.StringOutput { return v.Scope }).(pulumi.StringOutput)
 }
 
 // The Dashboard user (usr_...) when scope is `user`.

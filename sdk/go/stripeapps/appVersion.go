@@ -19,17 +19,17 @@ type AppVersion struct {
 	pulumi.CustomResourceState
 
 	// The app object id (app_...).
-	App pulumi.StringPtrOutput `pulumi:"app"`
+	App pulumi.StringOutput `pulumi:"app"`
 	// Directory holding stripe-app.json.
 	AppDir pulumi.StringOutput `pulumi:"appDir"`
 	// The manifest `id`, e.g. com.example.billing.
-	AppId pulumi.StringPtrOutput `pulumi:"appId"`
+	AppId pulumi.StringOutput `pulumi:"appId"`
 	// Directory of the built bundle, when not app_dir.
 	BundleDir pulumi.StringPtrOutput `pulumi:"bundleDir"`
 	// `private` or `public`, from the manifest.
-	DistributionType pulumi.StringPtrOutput `pulumi:"distributionType"`
+	DistributionType pulumi.StringOutput `pulumi:"distributionType"`
 	// sha256 of the normalized manifest and bundle files.
-	Fingerprint pulumi.StringPtrOutput `pulumi:"fingerprint"`
+	Fingerprint pulumi.StringOutput `pulumi:"fingerprint"`
 	// Extra ignore patterns (gitignore subset) for the bundle.
 	Ignore pulumi.StringArrayOutput `pulumi:"ignore"`
 	// Permission names the version asks for.
@@ -37,17 +37,17 @@ type AppVersion struct {
 	// What installing the version asks for: permissions, connect_src, image_src, endpoints.
 	RequestedAccess pulumi.StringArrayMapOutput `pulumi:"requestedAccess"`
 	// Whether sandboxes may install it.
-	SandboxInstallCompatible pulumi.BoolPtrOutput `pulumi:"sandboxInstallCompatible"`
-	// The app's signing secret, or null.
+	SandboxInstallCompatible pulumi.BoolOutput `pulumi:"sandboxInstallCompatible"`
+	// The app's signing secret, or null (Stripe shows it only in the Dashboard).
 	SigningSecret pulumi.StringPtrOutput `pulumi:"signingSecret"`
 	// processing, completed or failed; `uploaded` via the Stripe CLI.
-	Status pulumi.StringPtrOutput `pulumi:"status"`
+	Status pulumi.StringOutput `pulumi:"status"`
 	// Stripe's validation messages when status is failed.
 	UploadErrors pulumi.StringArrayOutput `pulumi:"uploadErrors"`
 	// The upload's id in Version History.
-	UploadId pulumi.StringPtrOutput `pulumi:"uploadId"`
+	UploadId pulumi.StringOutput `pulumi:"uploadId"`
 	// The manifest `version`; immutable once uploaded.
-	Version pulumi.StringPtrOutput `pulumi:"version"`
+	Version pulumi.StringOutput `pulumi:"version"`
 }
 
 // NewAppVersion registers a new resource with the given unique name, arguments, and options.
@@ -117,32 +117,20 @@ func AppVersionExists(ctx *pulumi.Context,
 type appVersionArgs struct {
 	// Directory holding stripe-app.json.
 	AppDir string `pulumi:"appDir"`
-	// The manifest `id`, e.g. com.example.billing.
-	AppId *string `pulumi:"appId"`
 	// Directory of the built bundle, when not app_dir.
 	BundleDir *string `pulumi:"bundleDir"`
-	// sha256 of the normalized manifest and bundle files.
-	Fingerprint *string `pulumi:"fingerprint"`
 	// Extra ignore patterns (gitignore subset) for the bundle.
 	Ignore []string `pulumi:"ignore"`
-	// The manifest `version`; immutable once uploaded.
-	Version *string `pulumi:"version"`
 }
 
 // The set of arguments for constructing a AppVersion resource.
 type AppVersionArgs struct {
 	// Directory holding stripe-app.json.
 	AppDir pulumi.StringInput
-	// The manifest `id`, e.g. com.example.billing.
-	AppId pulumi.StringPtrInput
 	// Directory of the built bundle, when not app_dir.
 	BundleDir pulumi.StringPtrInput
-	// sha256 of the normalized manifest and bundle files.
-	Fingerprint pulumi.StringPtrInput
 	// Extra ignore patterns (gitignore subset) for the bundle.
 	Ignore pulumi.StringArrayInput
-	// The manifest `version`; immutable once uploaded.
-	Version pulumi.StringPtrInput
 }
 
 func (AppVersionArgs) ElementType() reflect.Type {
@@ -183,8 +171,8 @@ func (o AppVersionOutput) ToAppVersionOutputWithContext(ctx context.Context) App
 }
 
 // The app object id (app_...).
-func (o AppVersionOutput) App() pulumi.StringPtrOutput {
-	return o.ApplyT(func(v *AppVersion) pulumi.StringPtrOutput { return v.App }).(pulumi.StringPtrOutput)
+func (o AppVersionOutput) App() pulumi.StringOutput {
+	return o.ApplyT(func(v *AppVersion) pulumi.StringOutput { return v.App }).(pulumi.StringOutput)
 }
 
 // Directory holding stripe-app.json.
@@ -193,8 +181,8 @@ func (o AppVersionOutput) AppDir() pulumi.StringOutput {
 }
 
 // The manifest `id`, e.g. com.example.billing.
-func (o AppVersionOutput) AppId() pulumi.StringPtrOutput {
-	return o.ApplyT(func(v *AppVersion) pulumi.StringPtrOutput { return v.AppId }).(pulumi.StringPtrOutput)
+func (o AppVersionOutput) AppId() pulumi.StringOutput {
+	return o.ApplyT(func(v *AppVersion) pulumi.StringOutput { return v.AppId }).(pulumi.StringOutput)
 }
 
 // Directory of the built bundle, when not app_dir.
@@ -203,13 +191,13 @@ func (o AppVersionOutput) BundleDir() pulumi.StringPtrOutput {
 }
 
 // `private` or `public`, from the manifest.
-func (o AppVersionOutput) DistributionType() pulumi.StringPtrOutput {
-	return o.ApplyT(func(v *AppVersion) pulumi.StringPtrOutput { return v.DistributionType }).(pulumi.StringPtrOutput)
+func (o AppVersionOutput) DistributionType() pulumi.StringOutput {
+	return o.ApplyT(func(v *AppVersion) pulumi.StringOutput { return v.DistributionType }).(pulumi.StringOutput)
 }
 
 // sha256 of the normalized manifest and bundle files.
-func (o AppVersionOutput) Fingerprint() pulumi.StringPtrOutput {
-	return o.ApplyT(func(v *AppVersion) pulumi.StringPtrOutput { return v.Fingerprint }).(pulumi.StringPtrOutput)
+func (o AppVersionOutput) Fingerprint() pulumi.StringOutput {
+	return o.ApplyT(func(v *AppVersion) pulumi.StringOutput { return v.Fingerprint }).(pulumi.StringOutput)
 }
 
 // Extra ignore patterns (gitignore subset) for the bundle.
@@ -228,18 +216,18 @@ func (o AppVersionOutput) RequestedAccess() pulumi.StringArrayMapOutput {
 }
 
 // Whether sandboxes may install it.
-func (o AppVersionOutput) SandboxInstallCompatible() pulumi.BoolPtrOutput {
-	return o.ApplyT(func(v *AppVersion) pulumi.BoolPtrOutput { return v.SandboxInstallCompatible }).(pulumi.BoolPtrOutput)
+func (o AppVersionOutput) SandboxInstallCompatible() pulumi.BoolOutput {
+	return o.ApplyT(func(v *AppVersion) pulumi.BoolOutput { return v.SandboxInstallCompatible }).(pulumi.BoolOutput)
 }
 
-// The app's signing secret, or null.
+// The app's signing secret, or null (Stripe shows it only in the Dashboard).
 func (o AppVersionOutput) SigningSecret() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *AppVersion) pulumi.StringPtrOutput { return v.SigningSecret }).(pulumi.StringPtrOutput)
 }
 
 // processing, completed or failed; `uploaded` via the Stripe CLI.
-func (o AppVersionOutput) Status() pulumi.StringPtrOutput {
-	return o.ApplyT(func(v *AppVersion) pulumi.StringPtrOutput { return v.Status }).(pulumi.StringPtrOutput)
+func (o AppVersionOutput) Status() pulumi.StringOutput {
+	return o.ApplyT(func(v *AppVersion) pulumi.StringOutput { return v.Status }).(pulumi.StringOutput)
 }
 
 // Stripe's validation messages when status is failed.
@@ -248,13 +236,13 @@ func (o AppVersionOutput) UploadErrors() pulumi.StringArrayOutput {
 }
 
 // The upload's id in Version History.
-func (o AppVersionOutput) UploadId() pulumi.StringPtrOutput {
-	return o.ApplyT(func(v *AppVersion) pulumi.StringPtrOutput { return v.UploadId }).(pulumi.StringPtrOutput)
+func (o AppVersionOutput) UploadId() pulumi.StringOutput {
+	return o.ApplyT(func(v *AppVersion) pulumi.StringOutput { return v.UploadId }).(pulumi.StringOutput)
 }
 
 // The manifest `version`; immutable once uploaded.
-func (o AppVersionOutput) Version() pulumi.StringPtrOutput {
-	return o.ApplyT(func(v *AppVersion) pulumi.StringPtrOutput { return v.Version }).(pulumi.StringPtrOutput)
+func (o AppVersionOutput) Version() pulumi.StringOutput {
+	return o.ApplyT(func(v *AppVersion) pulumi.StringOutput { return v.Version }).(pulumi.StringOutput)
 }
 
 func init() {
