@@ -28,7 +28,6 @@ RESOURCES: tuple[tuple[str, str], ...] = (
 OPTIONAL_RESOURCES: tuple[tuple[str, str], ...] = (("AppSecret", "pulumi_stripe_apps.resources.app_secret"),)
 
 
-
 def resource_modules() -> list[tuple[str, str]]:
     """(name, module) of each resource in the schema, optional ones only when importable."""
     present = [entry for entry in OPTIONAL_RESOURCES if importlib.util.find_spec(entry[1]) is not None]
