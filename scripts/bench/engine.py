@@ -110,7 +110,9 @@ def make_apps(root: Path, count: int, prefix: str) -> list[Path]:
 # Stripe keeps one install per account, mode and app, so with more than 3 installs per app several
 # resources share one Stripe install; each still makes its own calls, which is what is measured.
 # ---------------------------------------------------------------------------------------------------
-def dynamic(apps: list[Path], installs: int, secrets: int = 0) -> Program:
+def dynamic(apps: list[Path], installs: int, secrets: int = 0, tag: str = "") -> Program:
+    """`tag` keeps the secrets of one program apart from another's on the same emulator."""
+
     def program() -> None:
         versions = [AppVersion(f"v{i}", app_dir=str(path)) for i, path in enumerate(apps)]
         for j in range(installs):
@@ -128,7 +130,7 @@ def dynamic(apps: list[Path], installs: int, secrets: int = 0) -> Program:
                 f"s{k}",
                 name=f"key{k % 10}",
                 scope="user",
-                user=f"usr_bench{k // 10:04d}",
+                user=f"usr_bench{tag}x{k // 10:04d}",
                 mode=MODES[k % len(MODES)],
                 payload=f"secret-{k}",
             )

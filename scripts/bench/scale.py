@@ -54,7 +54,7 @@ def bench_scale(report: Report, size: Size, work: Path, stacks: Stacks, emulator
         versions, installs, secrets = shape(total)
         log(f"scale: {total} resources ({versions} versions, {installs} installs, {secrets} secrets): up")
         apps = make_apps(work / f"apps-scale-{total}", versions, f"s{total}x")
-        stacks_by_total[total] = stacks.stack(f"scale-{total}", dynamic(apps, installs, secrets))
+        stacks_by_total[total] = stacks.stack(f"scale-{total}", dynamic(apps, installs, secrets, tag=str(total)))
         measure("up", total)
     # preview and refresh: every size in turn, rep after rep, so drift weighs on each alike
     for rep in range(size.scale_reps):
