@@ -84,8 +84,9 @@ def bench_overhead(report: Report, size: Size, work: Path, stacks: Stacks, emula
                     run(stack)
         for rep in range(size.reps):
             log(f"overhead: {op} {rep + 1}/{size.reps}")
-            for front, pair in sides.items():  # ours, floor, ours, floor: side by side
-                for side, stack in enumerate(pair):
+            for front, pair in sides.items():  # side by side, ours first in even reps, the floor first in odd
+                for side in (0, 1) if rep % 2 == 0 else (1, 0):
+                    stack = pair[side]
                     emulator.control.clear_requests()
                     before, served, own = children_cpu(), emulator.cpu_seconds(), program_cpu()
                     times[front][op][side].append(timed(functools.partial(run, stack)))
@@ -96,7 +97,8 @@ def bench_overhead(report: Report, size: Size, work: Path, stacks: Stacks, emula
                         requests[front][op] = emulator.api_requests()
     lines = [
         f"stacks: {v} AppVersion + {n} AppInstallation vs {v + n} do-nothing resources with the same dependencies; "
-        f"{size.reps} interleaved run(s) each" + (" after one warm-up" if size.reps > 1 else ""),
+        f"{size.reps} interleaved run(s) each, alternating which side goes first"
+        + (" after one warm-up" if size.reps > 1 else ""),
         "floor: `stripe_apps_devtools.noop.Noop` (dynamic) and `noop:index:Thing` served by "
         "`pulumi-resource-noop` (`stripe_apps_devtools/noop_native.py`, native)",
         "| front | operation | ours median (s) | floor median (s) | median of pair ratios "
