@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import math
+import re
 from pathlib import Path
 
 from scripts.bench.common import FRONTS, Report, Row, Size, log, median, timed
@@ -13,8 +14,18 @@ from scripts.bench.engine import MODES, Emulator, Program, Stacks, dynamic, make
 
 INSTALL_ROUTES = "* /v1/apps/installs*"
 TARGETS = {("native", 4): 3.5, ("native", 8): 6.0}
-# Pulumi's Python SDK serves a dynamic provider's calls from a gRPC server of 4 workers (pulumi.dynamic's host).
-DYNAMIC_HOST_WORKERS = 4
+
+
+def _dynamic_host_workers() -> int:
+    """The thread pool of Pulumi's dynamic provider host, read from the installed SDK (`pulumi/dynamic/__main__.py`)."""
+    import pulumi.dynamic  # noqa: PLC0415
+
+    source = (Path(pulumi.dynamic.__file__).parent / "__main__.py").read_text()
+    found = re.search(r"ThreadPoolExecutor\(max_workers=(\d+)\)", source)
+    return int(found.group(1)) if found else 0
+
+
+DYNAMIC_HOST_WORKERS = _dynamic_host_workers()
 
 
 def bench_concurrency(report: Report, size: Size, work: Path, stacks: Stacks, emulator: Emulator) -> None:
