@@ -8,12 +8,15 @@ only as good as the provider's own state there. The emulator's upload surface an
 from __future__ import annotations
 
 import contextlib
+import itertools
 import json
 import os
+import random
 import re
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -21,6 +24,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from pydantic import BaseModel, ConfigDict, Field
 
 from pulumi_stripe_apps.errors import StripeAppsError
+from pulumi_stripe_apps.retry import RATE_LIMIT_RETRIES, backoff
 from pulumi_stripe_apps.settings import Settings
 
 if TYPE_CHECKING:
@@ -201,11 +205,16 @@ class CliUploader:
         data, _ = load_manifest(app_dir)
         manifest_id, version = str(data.get("id")), str(data.get("version"))
         subject = f"app version {manifest_id}@{version}"
-        output = self._run(app_dir, subject)
-        failure = _FAILURE_LINE.search(output)
+        for attempt in itertools.count(1):
+            output = self._run(app_dir, subject)
+            failure = _FAILURE_LINE.search(output)
+            error = _cli_error(subject, output) if failure is not None else None
+            # A rate-limited upload landed nothing: back off and run it again, as for every other call.
+            if error is None or error.http_status != 429 or attempt > RATE_LIMIT_RETRIES:
+                break
+            time.sleep(backoff(attempt, random.Random()))
         adopted = False
-        if failure is not None:
-            error = _cli_error(subject, output)
+        if error is not None:
             if error.code != "resource_already_exists":
                 raise error
             # An earlier run uploaded this version and was cut off before it was recorded. Stripe shows
