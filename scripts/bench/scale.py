@@ -96,8 +96,9 @@ def bench_scale(report: Report, size: Size, work: Path, stacks: Stacks, emulator
             cells.append(f"{1000 * step(series, a, b):.2f} -> {1000 * step(series, c, d):.2f}")
         lines.append(f"| {op} | {' | '.join(cells)} |")
         small, large = step(wall[op], a, b), step(wall[op], c, d)
-        ratio = large / small if small > 0 else float("nan")
-        met = small > 0 and ratio <= TARGET
+        valid = small > 0 and large > 0  # a step that cost nothing or less is noise, not a ratio
+        ratio = large / small if valid else float("nan")
+        met = valid and ratio <= TARGET
         note = ""
         if not met:
             where = {
@@ -116,7 +117,9 @@ def bench_scale(report: Report, size: Size, work: Path, stacks: Stacks, emulator
         report.add(
             Row(
                 f"scale: {op}, marginal cost per resource, largest step vs smallest",
-                f"{ratio:.2f}x ({c}->{d} vs {a}->{b})" if small > 0 else f"n/a: no cost measured from {a} to {b}",
+                f"{ratio:.2f}x ({c}->{d} vs {a}->{b})"
+                if valid
+                else f"n/a: a step without a measurable cost ({1000 * small:.2f} ms, {1000 * large:.2f} ms)",
                 f"<= {TARGET}x",
                 met,
                 note,
