@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -22,6 +22,13 @@ CREATE TABLE IF NOT EXISTS objects (
 CREATE INDEX IF NOT EXISTS objects_kind ON objects (kind, seq);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
+# A lookup key per object (an install's account and mode, a secret's store), so finding one among thousands
+# reads only its group, not every object of its kind. Added to databases made before it.
+_SCOPE = """
+ALTER TABLE objects ADD COLUMN scope TEXT;
+"""
+_SCOPE_INDEX = "CREATE INDEX IF NOT EXISTS objects_scope ON objects (kind, scope, seq);"
+Scoper = Callable[[Doc], str]
 
 
 class Store:
@@ -38,7 +45,23 @@ class Store:
         self._db = sqlite3.connect(target, check_same_thread=False, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL" if data_dir else "PRAGMA journal_mode=MEMORY")
         self._db.executescript(_SCHEMA)
+        columns = {row[1] for row in self._db.execute("PRAGMA table_info(objects)")}
+        if "scope" not in columns:
+            self._db.executescript(_SCOPE)
+        self._db.execute(_SCOPE_INDEX)
+        self._scopers: dict[str, Scoper] = {}
         self._depth = 0
+
+    def scope_by(self, kind: str, scoper: Scoper) -> None:
+        """Objects of `kind` are grouped by `scoper(doc)`; `all(kind, scope=...)` then reads one group.
+
+        Objects stored without a group (by an emulator before groups, in a kept data directory) get theirs now.
+        """
+        self._scopers[kind] = scoper
+        with self.lock:
+            rows = self._db.execute("SELECT id, data FROM objects WHERE kind = ? AND scope IS NULL", (kind,)).fetchall()
+            for id_, data in rows:
+                self._db.execute("UPDATE objects SET scope = ? WHERE id = ?", (scoper(json.loads(data)), id_))
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
@@ -65,21 +88,28 @@ class Store:
         return None if row is None else dict(json.loads(row[0]))
 
     def put(self, kind: str, id_: str, data: Doc) -> None:
+        scoper = self._scopers.get(kind)
+        scope = scoper(data) if scoper is not None else None
         with self.lock:
             self._db.execute(
-                "INSERT INTO objects (kind, id, data) VALUES (?, ?, ?) "
-                "ON CONFLICT(id) DO UPDATE SET data = excluded.data",
-                (kind, id_, json.dumps(data, sort_keys=True)),
+                "INSERT INTO objects (kind, id, data, scope) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT(id) DO UPDATE SET data = excluded.data, scope = excluded.scope",
+                (kind, id_, json.dumps(data, sort_keys=True), scope),
             )
 
     def delete(self, kind: str, id_: str) -> None:
         with self.lock:
             self._db.execute("DELETE FROM objects WHERE kind = ? AND id = ?", (kind, id_))
 
-    def all(self, kind: str) -> list[Doc]:
-        """Every object of a kind, oldest first (insertion order)."""
+    def all(self, kind: str, *, scope: str | None = None) -> list[Doc]:
+        """Every object of a kind, or of one of its groups (see `scope_by`), oldest first (insertion order)."""
         with self.lock:
-            rows = self._db.execute("SELECT data FROM objects WHERE kind = ? ORDER BY seq", (kind,)).fetchall()
+            args: tuple[str, ...]
+            if scope is None:
+                query, args = "SELECT data FROM objects WHERE kind = ? ORDER BY seq", (kind,)
+            else:
+                query, args = "SELECT data FROM objects WHERE kind = ? AND scope = ? ORDER BY seq", (kind, scope)
+            rows = self._db.execute(query, args).fetchall()
         return [dict(json.loads(row[0])) for row in rows]
 
     def seq(self, kind: str, id_: str) -> int:

@@ -31,6 +31,11 @@ STATUSES = ("install_failed", "installed", "installing", "uninstall_failed", "un
 APPROVAL_REQUIRED_FOR_PRIVATE = False
 
 
+def _install_scope(install: dict[str, Any]) -> str:
+    """The group an install is found in: the account it is on and its mode."""
+    return f"{install['account']}:{'live' if install['livemode'] else 'test'}"
+
+
 def _minus(wanted: list[str], granted: list[str]) -> list[str]:
     return [item for item in wanted if item not in granted]
 
@@ -38,6 +43,7 @@ def _minus(wanted: list[str], granted: list[str]) -> list[str]:
 class Installs:
     def __init__(self, backend: Backend) -> None:
         self._backend = backend
+        backend.store.scope_by("install", _install_scope)
 
     # -- views ----------------------------------------------------------------------------------
     def render(self, install: dict[str, Any]) -> dict[str, Any]:
@@ -303,8 +309,9 @@ class Installs:
         return newest
 
     def _find(self, account: str, livemode: bool, app: str) -> dict[str, Any] | None:
-        for install in self._backend.store.all("install"):
-            if install["account"] == account and install["livemode"] == livemode and install["app"] == app:
+        scope = _install_scope({"account": account, "livemode": livemode})
+        for install in self._backend.store.all("install", scope=scope):
+            if install["app"] == app:
                 return self.settle(install)
         return None
 

@@ -46,6 +46,12 @@ def normalise_scope(scope: dict[str, Any]) -> dict[str, Any]:
 class Secrets:
     def __init__(self, backend: Backend) -> None:
         self._backend = backend
+        backend.store.scope_by("secret", self._store_of)
+
+    @classmethod
+    def _store_of(cls, secret: dict[str, Any]) -> str:
+        """The secret store a secret is in: the account it is on, its developer and its mode."""
+        return f"{secret['_account']}:{cls._developer(secret)}:{'live' if secret['livemode'] else 'test'}"
 
     @staticmethod
     def _developer(secret: dict[str, Any]) -> str:
@@ -56,13 +62,8 @@ class Secrets:
         """The caller's unexpired secrets, oldest first; expired ones are deleted on the way."""
         now = self._backend.clock.now()
         out = []
-        for secret in self._backend.store.all("secret"):
-            if (
-                secret["_account"] != caller.account
-                or self._developer(secret) != caller.key_account
-                or secret["livemode"] != caller.livemode
-            ):
-                continue
+        mode = "live" if caller.livemode else "test"
+        for secret in self._backend.store.all("secret", scope=f"{caller.account}:{caller.key_account}:{mode}"):
             if secret["expires_at"] is not None and secret["expires_at"] <= now:
                 self._backend.store.delete("secret", secret["id"])
                 continue
