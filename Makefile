@@ -13,10 +13,9 @@ $(VENV)/.installed: pyproject.toml
 	$(VENV)/bin/pip install -q -e '.[emulator,dev]'
 	touch $@
 
-# devtools/ (the engine plumbing for this machine) reaches the venv through a .pth file: it is not shipped. The
-# file also starts devtools' engine watch, so the hosts the engine started exit when it is killed (engine_watch.py).
-$(VENV)/.devtools: $(VENV)/.installed devtools/stripe_apps_devtools/engine_watch.py
-	$(VENV)/bin/python -c 'import site, pathlib; pathlib.Path(site.getsitepackages()[0], "stripe-apps-devtools.pth").write_text(str(pathlib.Path("devtools").resolve()) + "\nimport stripe_apps_devtools.engine_watch\n")'
+# devtools/ (the engine plumbing for this machine) reaches the venv through a .pth file: it is not shipped.
+$(VENV)/.devtools: $(VENV)/.installed Makefile
+	$(VENV)/bin/python -c 'import site, pathlib; pathlib.Path(site.getsitepackages()[0], "stripe-apps-devtools.pth").write_text(str(pathlib.Path("devtools").resolve()) + "\n")'
 	touch $@
 
 engine:

@@ -24,6 +24,8 @@ import grpc
 from google.protobuf import empty_pb2, json_format
 from pulumi.runtime.proto import language_pb2, language_pb2_grpc, plugin_pb2
 
+from pulumi_stripe_apps import enginewatch
+
 EXECUTOR_NAME = "pulumi-language-python-exec"
 # The executor exits with this code after it has shown the user an actionable message.
 EXIT_AFTER_USER_MESSAGE = 32
@@ -154,6 +156,7 @@ def serve(host: LanguageHost) -> None:
 
 
 def main() -> None:
+    enginewatch.start(host=True)  # exit with the engine, as Pulumi's own language hosts do
     engine_address = engine_address_argument()
     if engine_address is None:
         return

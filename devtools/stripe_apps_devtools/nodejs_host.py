@@ -19,6 +19,7 @@ from typing import Any
 from google.protobuf import json_format
 from pulumi.runtime.proto import language_pb2
 
+from pulumi_stripe_apps import enginewatch
 from stripe_apps_devtools.language_host import LanguageHost, engine_address_argument, program_env, run_response, serve
 
 RUN_SCRIPT = Path("node_modules", "@pulumi", "pulumi", "cmd", "run")
@@ -96,6 +97,7 @@ class NodeLanguageHost(LanguageHost):
 
 
 def main() -> None:
+    enginewatch.start(host=True)  # exit with the engine, as Pulumi's own language hosts do
     engine_address = engine_address_argument()
     if engine_address is not None:
         serve(NodeLanguageHost(engine_address))

@@ -401,17 +401,6 @@ def kill_all(processes: Iterable[Process]) -> None:
             os.kill(process.pid, signal.SIGKILL)
 
 
-def engine_watch_installed() -> bool:
-    """Whether the venv starts devtools' engine watch in the hosts (`make setup` writes the .pth line)."""
-    import site  # noqa: PLC0415
-
-    return any(
-        "stripe_apps_devtools.engine_watch" in path.read_text()
-        for root in site.getsitepackages()
-        for path in Path(root).glob("*.pth")
-    )
-
-
 def short(text: str, limit: int = 600) -> str:
     text = text.strip()
     return text if len(text) <= limit else text[: limit // 2] + " ... " + text[-limit // 2 :]

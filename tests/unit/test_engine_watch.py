@@ -1,4 +1,4 @@
-"""devtools' engine watch: which processes it watches, and how it tells the engine is gone."""
+"""The engine watch: which processes start it, and how it tells the engine is gone."""
 
 from __future__ import annotations
 
@@ -6,13 +6,14 @@ import os
 import subprocess
 import sys
 
-from stripe_apps_devtools import engine_watch
+from pulumi_stripe_apps import enginewatch as engine_watch
 
 
 def test_only_the_engines_hosts_are_watched() -> None:
     python = "/venv/bin/python"
     assert engine_watch.host_module([python, "-u", "-m", "pulumi.dynamic", "127.0.0.1:4000"]) == "pulumi.dynamic"
-    assert engine_watch.host_module([python, "-m", "stripe_apps_devtools.language_host", "127.0.0.1:1"]) is not None
+    # The development language hosts start it themselves (`start(host=True)`).
+    assert engine_watch.host_module([python, "-m", "stripe_apps_devtools.language_host", "127.0.0.1:1"]) is None
     assert engine_watch.host_module([python, "-m", "pytest", "tests"]) is None
     assert engine_watch.host_module([python, "script.py", "-m", "pulumi.dynamic"]) is None  # the script's arguments
     assert engine_watch.host_module([python, "-c", "pass", "-m", "pulumi.dynamic"]) is None

@@ -9,10 +9,14 @@ from typing import Any, TypeVar
 
 from pulumi.dynamic import ConfigureRequest, ResourceProvider
 
+from pulumi_stripe_apps import enginewatch
 from pulumi_stripe_apps.errors import StripeAppsError
 from pulumi_stripe_apps.settings import Settings, load_settings
 
 LIFECYCLE = ("check", "diff", "create", "read", "update", "delete")
+
+# Loaded in Pulumi's dynamic-provider host (to serve our resources), this keeps the host from outliving its engine.
+enginewatch.start()
 Method = TypeVar("Method", bound=Callable[..., Any])
 
 

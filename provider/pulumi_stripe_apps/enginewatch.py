@@ -1,13 +1,12 @@
-"""Hosts the engine started exit when the engine is gone, as Pulumi's Go hosts do (they health-check the engine).
+"""Processes the engine started exit when the engine is gone (killed, a cancelled CI job), as Pulumi's Go hosts do.
 
-Pulumi's stock Python dynamic-provider host (`python -m pulumi.dynamic`, run by the stock launcher
-`pulumi-resource-pulumi-python` through a shell that stays its parent) and our language hosts wait for the
-engine to stop them. When the engine is killed (SIGKILL, a cancelled CI job) nobody does: the hosts, the
-program the language host runs and a Stripe CLI upload in flight would run on for ever. The venv imports
-this module at interpreter start (its .pth line, written by `make setup`); in a host process it finds the
-`pulumi` that started it among its ancestors and, once that process has exited, stops its own children and
-exits. In any other process it does nothing, and `STRIPE_APPS_ENGINE_WATCH=off` turns it off (the reliability
-suite shows hosts are left running without it).
+Pulumi's stock Python dynamic-provider host (`python -m pulumi.dynamic`, behind the shell launcher
+`pulumi-resource-pulumi-python`, which stays its parent) waits for the engine to stop it; when the engine is
+SIGKILLed nobody does, and the host, with any `stripe apps upload` in flight, would run on for ever. Our
+resources start this watch in that host when they are loaded there (`resources/base.py`), so a host serving
+them finds the `pulumi` that started it among its ancestors and, once that process has exited, stops its own
+children and exits. Linux only (it reads /proc); elsewhere it does nothing. `STRIPE_APPS_ENGINE_WATCH=off`
+turns it off.
 """
 
 from __future__ import annotations
@@ -20,7 +19,9 @@ import threading
 import time
 from pathlib import Path
 
-HOSTS = ("pulumi.dynamic", "stripe_apps_devtools.language_host", "stripe_apps_devtools.nodejs_host")
+# The module of Pulumi's stock dynamic-provider host; other hosts (the development language hosts) start the
+# watch themselves.
+HOSTS = ("pulumi.dynamic",)
 ENGINE_NAMES = ("pulumi",)
 INTERVAL = 0.25
 CHILD_GRACE = 2.0
@@ -120,14 +121,18 @@ def watch(engine: tuple[int, int]) -> None:
     os._exit(0)
 
 
-def start() -> None:
-    if os.environ.get(SWITCH) == "off":
+def start(*, host: bool = False) -> None:
+    """Watches the engine from this process when it is one of the engine's hosts (`host`, or the stock
+    dynamic-provider host); at most once per process."""
+    global _started  # noqa: PLW0603 - one watch per process
+    if _started or os.environ.get(SWITCH) == "off" or not Path("/proc/self/stat").exists():
         return
-    if host_module(list(getattr(sys, "orig_argv", []))) is None or not Path("/proc/self/stat").exists():
+    if not host and host_module(list(getattr(sys, "orig_argv", []))) is None:
         return
     engine = find_engine(os.getpid())
     if engine is not None:
+        _started = True
         threading.Thread(target=watch, args=(engine,), name="engine-watch", daemon=True).start()
 
 
-start()
+_started = False
