@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pulumi_stripe_apps.retry import RATE_LIMIT_RETRIES
+
 
 class StripeAppsError(Exception):
     """A failure of one operation on one Stripe object, with everything needed to act on it."""
@@ -28,6 +30,12 @@ class StripeAppsError(Exception):
         self.fix = fix
         super().__init__(self._render())
 
+    def with_fix(self, fix: str | None) -> StripeAppsError:
+        """This error with `fix` as what to do (known only once the error's code and status are)."""
+        self.fix = fix
+        self.args = (self._render(),)
+        return self
+
     def _render(self) -> str:
         facts = [
             f"{name} {value}"
@@ -51,3 +59,32 @@ class StripeAppsError(Exception):
 
 class PollTimeoutError(StripeAppsError):
     """An asynchronous Stripe transition did not end before our deadline."""
+
+
+def default_fix(error: StripeAppsError) -> str | None:
+    """What to do about an error no caller knows better about, by its HTTP status."""
+    if error.http_status == 401:
+        return "the API key was refused (revoked or wrong account): set a valid key in stack config"
+    if error.http_status == 403:
+        return "give the key the permission the message names (Dashboard > Developers > API keys)"
+    if error.http_status == 429:
+        return (
+            f"Stripe kept rate limiting after {RATE_LIMIT_RETRIES} backoffs; run `pulumi up` again, or lower --parallel"
+        )
+    return None
+
+
+def is_missing(error: StripeAppsError) -> bool:
+    return error.http_status == 404 or error.code == "resource_missing"
+
+
+# Uploads, Version History and the app object use the test-mode key.
+UPLOAD_KEY_FIXES = {
+    401: "the API key was refused (revoked or wrong account): set a valid key with "
+    "`pulumi config set --secret stripe-apps:testApiKey`",
+    403: "the key in stripe-apps:testApiKey may not do this: use a secret key (sk_test_...) for uploads",
+}
+
+
+def upload_key_fix(error: StripeAppsError) -> str | None:
+    return UPLOAD_KEY_FIXES.get(error.http_status or 0)

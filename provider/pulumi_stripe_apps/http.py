@@ -1,7 +1,10 @@
-"""A small Stripe-convention HTTP client for the endpoints the official SDK does not cover (uploads).
+"""The provider's one HTTP client: Stripe's conventions on httpx, for every endpoint it calls.
 
-Same retry rules as the SDK (retry.py), one idempotency key per logical write reused by every
-retry, and Stripe's error envelope turned into `StripeAppsError`.
+Same retry rules as Stripe's SDKs (retry.py), one idempotency key per logical write reused by every
+retry, form-encoded parameters the way Stripe's SDKs encode them, a pinned `Stripe-Version`, and
+Stripe's error envelope turned into `StripeAppsError`. The official SDK is not loaded: importing it
+(and the HTTP libraries it pulls in) would cost every provider process a few hundred milliseconds
+before its first call.
 """
 
 from __future__ import annotations
@@ -9,17 +12,22 @@ from __future__ import annotations
 import functools
 import random
 import ssl
+import threading
 import time
 import uuid
 from collections.abc import Callable, Mapping
 from typing import Any
+from urllib.parse import urlencode
 
 import httpx
 
-from pulumi_stripe_apps.errors import StripeAppsError
+from pulumi_stripe_apps.errors import StripeAppsError, default_fix
 from pulumi_stripe_apps.retry import MAX_RETRIES, RATE_LIMIT_RETRIES, backoff, is_rate_limit, should_retry
 
 Files = Mapping[str, tuple[str, Any, str]]
+Fix = Callable[[StripeAppsError], "str | None"]
+# The API version responses are read in; the emulator and Stripe both answer it.
+STRIPE_VERSION = "2026-10-28.endive"
 
 
 class StripeHttp:
@@ -39,8 +47,12 @@ class StripeHttp:
             base_url=api_base,
             timeout=timeout,
             transport=transport,
-            verify=_tls_context(),
-            headers={"Authorization": f"Bearer {api_key}", "User-Agent": "pulumi-stripe-apps"},
+            verify=_tls_context() if api_base.startswith("https:") else False,
+            headers={
+                "Authorization": f"Bearer {api_key}",
+                "User-Agent": "pulumi-stripe-apps",
+                "Stripe-Version": STRIPE_VERSION,
+            },
         )
         self._sleep = sleep
         self._rng = rng or random.Random()
@@ -51,8 +63,18 @@ class StripeHttp:
     def close(self) -> None:
         self._client.close()
 
-    def get(self, path: str, params: Mapping[str, str] | None = None, *, action: str, subject: str) -> Any:
-        return self._send("GET", path, action=action, subject=subject, params=params)
+    def get(
+        self,
+        path: str,
+        params: Mapping[str, Any] | None = None,
+        *,
+        action: str,
+        subject: str,
+        account: str | None = None,
+        fix: Fix | None = None,
+    ) -> Any:
+        query = form_pairs(params) if params else None
+        return self._send("GET", path, action=action, subject=subject, params=query, account=account, fix=fix)
 
     def post(
         self,
@@ -60,12 +82,17 @@ class StripeHttp:
         *,
         action: str,
         subject: str,
-        data: Mapping[str, str] | None = None,
+        data: Mapping[str, Any] | None = None,
         files: Callable[[], Files] | None = None,
         idempotency_key: str | None = None,
+        account: str | None = None,
+        fix: Fix | None = None,
     ) -> Any:
-        key = idempotency_key or str(uuid.uuid4())
-        return self._send("POST", path, action=action, subject=subject, data=data, files=files, idem=key)
+        key = idempotency_key or f"pulumi-stripe-apps-{uuid.uuid4()}"
+        body = dict(form_pairs(data or {})) if files else form_pairs(data or {})
+        return self._send(
+            "POST", path, action=action, subject=subject, data=body, files=files, idem=key, account=account, fix=fix
+        )
 
     def _send(
         self,
@@ -74,23 +101,40 @@ class StripeHttp:
         *,
         action: str,
         subject: str,
-        params: Mapping[str, str] | None = None,
-        data: Mapping[str, str] | None = None,
+        params: list[tuple[str, str]] | None = None,
+        data: list[tuple[str, str]] | dict[str, str] | None = None,
         files: Callable[[], Files] | None = None,
         idem: str | None = None,
+        account: str | None = None,
+        fix: Fix | None = None,
     ) -> Any:
         headers = {"Idempotency-Key": idem} if idem else {}
+        if account:
+            headers["Stripe-Account"] = account
+        content = None
+        if isinstance(data, list):  # repeated keys (arrays): encoded here, httpx takes only mappings
+            content, data = urlencode(data).encode(), None
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
         retries = rate_limited = 0
         while True:
             try:
                 response = self._client.request(
-                    method, path, params=params, data=data, files=files() if files else None, headers=headers
+                    method,
+                    path,
+                    params=tuple(params) if params else None,
+                    data=data,
+                    content=content,
+                    files=files() if files else None,
+                    headers=headers,
                 )
             except httpx.TransportError as error:
                 retries += 1
                 if retries > MAX_RETRIES:
                     raise StripeAppsError(
-                        action, subject, f"could not reach {self._client.base_url}: {type(error).__name__}"
+                        action,
+                        subject,
+                        f"could not reach {self._client.base_url}: {type(error).__name__}",
+                        fix="check stripe-apps:apiBase and the network, then run `pulumi up` again",
                     ) from None
                 self._sleep(backoff(retries, self._rng))
                 continue
@@ -104,13 +148,41 @@ class StripeHttp:
                 retries += 1
                 self._sleep(backoff(retries, self._rng))
                 continue
-            raise error_from_response(action, subject, response)
+            failure = error_from_response(action, subject, response)
+            raise failure.with_fix((fix(failure) if fix else None) or default_fix(failure))
+
+
+def form_pairs(params: Mapping[str, Any], prefix: str = "") -> list[tuple[str, str]]:
+    """Stripe's form encoding, as its SDKs do it: `scope[type]=user`, `expand[0]=payload`, booleans as
+    `true`/`false`, None left out."""
+    pairs: list[tuple[str, str]] = []
+    for key, value in params.items():
+        name = f"{prefix}[{key}]" if prefix else str(key)
+        if value is None:
+            continue
+        if isinstance(value, Mapping):
+            pairs += form_pairs(value, name)
+        elif isinstance(value, list | tuple):
+            pairs += form_pairs({str(index): item for index, item in enumerate(value)}, name)
+        elif isinstance(value, bool):
+            pairs.append((name, "true" if value else "false"))
+        else:
+            pairs.append((name, str(value)))
+    return pairs
+
+
+_TLS_LOCK = threading.Lock()
+
+
+def _tls_context() -> ssl.SSLContext:
+    """httpx's default TLS settings, built once per process (under a lock: the engine makes up to four
+    calls at once): building them loads the CA bundle, ~30 ms of CPU under the GIL."""
+    with _TLS_LOCK:
+        return _tls_context_once()
 
 
 @functools.cache
-def _tls_context() -> ssl.SSLContext:
-    """httpx's default TLS settings, built once per process: building them loads the CA bundle, which
-    costs ~30 ms of CPU under the GIL, and the provider makes a client for every call."""
+def _tls_context_once() -> ssl.SSLContext:
     return httpx.create_ssl_context()
 
 
@@ -128,13 +200,4 @@ def error_from_response(action: str, subject: str, response: httpx.Response) -> 
         param=error.get("param"),
         request_id=response.headers.get("request-id"),
         http_status=response.status_code,
-        fix=KEY_FIXES.get(response.status_code),
     )
-
-
-# Every StripeHttp call (uploads, Version History, the app object) uses the test-mode key.
-KEY_FIXES = {
-    401: "the API key was refused (revoked or wrong account): set a valid key with "
-    "`pulumi config set --secret stripe-apps:testApiKey`",
-    403: "the key in stripe-apps:testApiKey may not do this: use a secret key (sk_test_...) for uploads",
-}

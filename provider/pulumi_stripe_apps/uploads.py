@@ -23,9 +23,10 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from pulumi_stripe_apps.errors import StripeAppsError
+from pulumi_stripe_apps.errors import StripeAppsError, upload_key_fix
 from pulumi_stripe_apps.retry import RATE_LIMIT_RETRIES, backoff
 from pulumi_stripe_apps.settings import Settings
+from pulumi_stripe_apps.stripe_api import CLIENTS
 
 if TYPE_CHECKING:
     from pulumi_stripe_apps.http import StripeHttp
@@ -34,10 +35,9 @@ UPLOADS_PATH = "/v1/apps/uploads"
 
 
 def open_http(settings: Settings) -> StripeHttp:
-    """A client for the test-mode key; the HTTP machinery loads only when a call is made (preview needs none)."""
-    from pulumi_stripe_apps.http import StripeHttp  # noqa: PLC0415 - see docstring
-
-    return StripeHttp(settings.api_base, settings.key_for("test"))
+    """The shared client for the test-mode key, which uploads, Version History and the app object use; the
+    HTTP machinery loads only when a call is made (preview needs none)."""
+    return CLIENTS.get(settings.api_base, settings.key_for("test"))
 
 
 PAGE = "100"
@@ -94,12 +94,12 @@ class ApiUploader:
         self._http = http or open_http(settings)
 
     def close(self) -> None:
-        self._http.close()
+        pass  # the client is shared (stripe_api.CLIENTS)
 
     def _pages(self, params: dict[str, str], subject: str) -> Iterator[Upload]:
         query = {**params, "limit": PAGE}
         while True:
-            page = self._http.get(UPLOADS_PATH, query, action="listing uploads of", subject=subject)
+            page = self._http.get(UPLOADS_PATH, query, action="listing uploads of", subject=subject, fix=upload_key_fix)
             items = [Upload.model_validate(item) for item in page.get("data", [])]
             yield from items
             if not page.get("has_more") or not items:
@@ -116,7 +116,9 @@ class ApiUploader:
 
     def get(self, upload_id: str) -> Upload | None:
         try:
-            found = self._http.get(f"{UPLOADS_PATH}/{upload_id}", action="reading", subject=f"upload {upload_id}")
+            found = self._http.get(
+                f"{UPLOADS_PATH}/{upload_id}", action="reading", subject=f"upload {upload_id}", fix=upload_key_fix
+            )
         except StripeAppsError as error:
             if error.http_status == 404:
                 return None
@@ -140,12 +142,17 @@ class ApiUploader:
                 subject=f"app {app_dir.name}",
                 data={"manifest": manifest_text, "fingerprint": fingerprint},
                 files=parts,
+                fix=upload_key_fix,
             )
         return Upload.model_validate(created)
 
     def signing_secret(self, app: str) -> str | None:
         found = self._http.get(
-            f"/v1/apps/apps/{app}", {"expand[]": "signing_secret"}, action="reading", subject=f"app {app}"
+            f"/v1/apps/apps/{app}",
+            {"expand": ["signing_secret"]},
+            action="reading",
+            subject=f"app {app}",
+            fix=upload_key_fix,
         )
         secret = found.get("signing_secret")
         return str(secret) if secret else None

@@ -35,16 +35,20 @@ from pulumi.dynamic import (
     UpdateResult,
 )
 
-from pulumi_stripe_apps.errors import StripeAppsError
+from pulumi_stripe_apps.errors import StripeAppsError, is_missing, upload_key_fix
 from pulumi_stripe_apps.fields import Field, Policy, changed_fields, is_unknown, public
 from pulumi_stripe_apps.poll import wait_until
 from pulumi_stripe_apps.resources.base import ConfiguredProvider, restore_pickler
 from pulumi_stripe_apps.settings import MODES, Mode, Settings
-from pulumi_stripe_apps.stripe_api import client_for, is_missing, stripe_call
+from pulumi_stripe_apps.stripe_api import client_for
 from pulumi_stripe_apps.uploads import Upload, Uploader, open_http, uploader_for
 
 if TYPE_CHECKING:
-    import stripe
+    from pulumi_stripe_apps.http import StripeHttp
+
+# An install as the Install API answers it (`apps.install`).
+Install = dict[str, Any]
+INSTALLS_PATH = "/v1/apps/installs"
 
 DISTRIBUTIONS = ("private", "public")
 CHANNELS: dict[Mode, str] = {"test": "private_test", "sandbox": "private_test", "live": "private_live"}
@@ -223,8 +227,8 @@ class AppInstallationProvider(ConfiguredProvider):
             install = api.create(subject, {"app": props["app"], "channel": channel})
             install = self._wait_installed(api, settings, install, subject)
             outs = self._outputs(props, install, newest)
-            _warn_drift(outs, _subject(props, install.id))
-            return CreateResult(id_=install.id, outs=outs)
+            _warn_drift(outs, _subject(props, install["id"]))
+            return CreateResult(id_=install["id"], outs=outs)
 
     def import_props(self, import_id: str) -> tuple[str, dict[str, Any]]:
         """The install's id and the inputs `read` needs, from an import id `MODE/[ACCOUNT/]ID[@VERSION]`.
@@ -248,18 +252,18 @@ class AppInstallationProvider(ConfiguredProvider):
             install = api.retrieve("importing", f"install {parts[-1]} in {mode} mode", parts[-1])
             if not version:
                 uploader = scope.enter_context(uploader_for(settings))
-                newest = _newest_completed(uploader.history(install.app)) if uploader.can_list else None
+                newest = _newest_completed(uploader.history(install["app"])) if uploader.can_list else None
                 if newest is None:
                     raise StripeAppsError(
                         "importing",
-                        f"install {install.id}",
+                        f"install {install['id']}",
                         "Stripe shows no installed version and Version History cannot be read here",
                         fix=f"name the installed version in the import id: {import_id}@VERSION",
                     )
                 version = newest.version
         granted = _granted(install)
         props = {
-            "app": install.app,
+            "app": install["app"],
             "version": version,
             "mode": mode,
             "distribution": "private",
@@ -270,7 +274,7 @@ class AppInstallationProvider(ConfiguredProvider):
             "requested_access": granted,
             "installed_version": version,
         }
-        return install.id, props
+        return install["id"], props
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         with contextlib.ExitStack() as scope:
@@ -291,7 +295,7 @@ class AppInstallationProvider(ConfiguredProvider):
                     )
                     return ReadResult(id_="", outs={})
                 raise
-            if install.status == "uninstalling":
+            if install["status"] == "uninstalling":
                 print(f"drift: install {id_} is being uninstalled outside this stack", file=sys.stderr)
                 return ReadResult(id_="", outs={})
             uploader = scope.enter_context(uploader_for(settings))
@@ -356,7 +360,7 @@ class AppInstallationProvider(ConfiguredProvider):
                     return
                 raise
 
-            def current() -> stripe.apps.Install | None:
+            def current() -> Install | None:
                 try:
                     return api.retrieve("uninstalling", subject, id_)
                 except StripeAppsError as error:
@@ -366,57 +370,53 @@ class AppInstallationProvider(ConfiguredProvider):
 
             final = wait_until(
                 current,
-                lambda found: found is None or found.status != "uninstalling",
+                lambda found: found is None or found["status"] != "uninstalling",
                 timeout=settings.poll_timeout,
                 action="uninstalling",
                 subject=subject,
-                describe=lambda found: found.status if found else "gone",
+                describe=lambda found: found["status"] if found else "gone",
             )
             if final is not None:
                 raise StripeAppsError(
                     "uninstalling",
                     subject,
-                    f"Stripe reports status {final.status}",
+                    f"Stripe reports status {final['status']}",
                     fix="look at the install in the Dashboard, then run `pulumi destroy` again",
                 )
 
     # -- helpers --------------------------------------------------------------------------------------
 
-    def _wait_installed(
-        self, api: InstallApi, settings: Settings, install: stripe.apps.Install, subject: str
-    ) -> stripe.apps.Install:
-        def current() -> stripe.apps.Install:
-            return api.retrieve("installing", subject, install.id)
+    def _wait_installed(self, api: InstallApi, settings: Settings, install: Install, subject: str) -> Install:
+        def current() -> Install:
+            return api.retrieve("installing", subject, install["id"])
 
         final = wait_until(
             current,
-            lambda found: found.status != "installing",
+            lambda found: found["status"] != "installing",
             timeout=settings.poll_timeout,
             action="installing",
             subject=subject,
-            describe=lambda found: found.status,
+            describe=lambda found: found["status"],
         )
-        if final.status == "install_failed":
+        if final["status"] == "install_failed":
             # Leave nothing half-made: the next `pulumi up` starts from a clean slate.
             try:
-                api.uninstall(subject, final.id, action="cleaning up")
+                api.uninstall(subject, final["id"], action="cleaning up")
             except StripeAppsError as cleanup:
                 print(f"warning: could not remove the failed install: {cleanup}", file=sys.stderr)
             raise StripeAppsError(
                 "installing",
-                f"{subject} ({final.id})",
+                f"{subject} ({final['id']})",
                 "Stripe reports install_failed",
                 fix="check the app's permissions and the account, then run `pulumi up` again",
             )
         return final
 
     def _publish(self, settings: Settings, props: dict[str, Any]) -> CreateResult:
-        http = open_http(settings)
         subject = f"Marketplace listing of {props['app']}"
-        try:
-            app = http.post(f"/v1/apps/apps/{props['app']}/submit_for_review", action="submitting", subject=subject)
-        finally:
-            http.close()
+        app = open_http(settings).post(
+            f"/v1/apps/apps/{props['app']}/submit_for_review", action="submitting", subject=subject, fix=upload_key_fix
+        )
         outs = {
             **public(props),
             "status": app.get("marketplace", {}).get("status"),
@@ -432,25 +432,23 @@ class AppInstallationProvider(ConfiguredProvider):
         return CreateResult(id_=MARKETPLACE_PREFIX + props["app"], outs=outs)
 
     def _app(self, settings: Settings, app: str) -> dict[str, Any]:
-        http = open_http(settings)
-        try:
-            found: dict[str, Any] = http.get(f"/v1/apps/apps/{app}", action="reading", subject=f"app {app}")
-            return found
-        finally:
-            http.close()
+        found: dict[str, Any] = open_http(settings).get(
+            f"/v1/apps/apps/{app}", action="reading", subject=f"app {app}", fix=upload_key_fix
+        )
+        return found
 
-    def _outputs(self, props: dict[str, Any], install: stripe.apps.Install, newest: Upload | None) -> dict[str, Any]:
+    def _outputs(self, props: dict[str, Any], install: Install, newest: Upload | None) -> dict[str, Any]:
         missing = _missing_grants(install, props)
         return {
             **{name: props.get(name) for name in INPUTS},
-            "status": install.status,
-            "channel": install.channel,
-            "livemode": install.livemode,
-            "installed_account": install.account,
+            "status": install["status"],
+            "channel": install["channel"],
+            "livemode": install["livemode"],
+            "installed_account": install["account"],
             "installed_version": newest.version if newest is not None else props["version"],
-            "permissions_granted": list(install.permissions_granted or []),
-            "permissions_pending": list(install.permissions_pending or []),
-            "approval_required": bool(install.approval_required),
+            "permissions_granted": list(install.get("permissions_granted") or []),
+            "permissions_pending": list(install.get("permissions_pending") or []),
+            "approval_required": bool(install.get("approval_required")),
             "drift": [missing] if missing else [],
         }
 
@@ -486,48 +484,35 @@ class InstallApi:
     """The Install API calls of one install: on the key's own account, or on a connected account with
     `Stripe-Account` (the app's developer acting there)."""
 
-    def __init__(self, client: stripe.StripeClient, account: str | None) -> None:
-        self._installs = client.v1.apps.installs
+    def __init__(self, client: StripeHttp, account: str | None) -> None:
+        self._client = client
         self._account = account
 
-    def _acting(self, options: stripe.RequestOptions) -> stripe.RequestOptions:
-        if self._account:
-            options["stripe_account"] = self._account
-        return options
-
-    def create(self, subject: str, params: stripe.params.apps.InstallCreateParams) -> stripe.apps.Install:
-        return stripe_call(
-            "installing",
-            subject,
-            lambda options: self._installs.create(params, self._acting(options)),
-            write=True,
-            fix=_install_fix,
+    def create(self, subject: str, params: dict[str, str]) -> Install:
+        found: Install = self._client.post(
+            INSTALLS_PATH, action="installing", subject=subject, data=params, account=self._account, fix=_install_fix
         )
+        return found
 
-    def retrieve(self, action: str, subject: str, id_: str) -> stripe.apps.Install:
-        return stripe_call(
-            action, subject, lambda options: self._installs.retrieve(id_, None, self._acting(options)), fix=_install_fix
+    def retrieve(self, action: str, subject: str, id_: str) -> Install:
+        found: Install = self._client.get(
+            f"{INSTALLS_PATH}/{id_}", action=action, subject=subject, account=self._account, fix=_install_fix
         )
+        return found
 
-    def reauthorize(self, subject: str, id_: str) -> stripe.apps.Install:
-        return stripe_call(
-            "re-authorizing",
-            subject,
-            lambda options: self._installs.update(id_, None, self._acting(options)),
-            write=True,
+    def reauthorize(self, subject: str, id_: str) -> Install:
+        found: Install = self._client.post(
+            f"{INSTALLS_PATH}/{id_}", action="re-authorizing", subject=subject, account=self._account
         )
+        return found
 
     def uninstall(self, subject: str, id_: str, action: str = "uninstalling") -> None:
-        stripe_call(
-            action,
-            subject,
-            lambda options: self._installs.uninstall(id_, None, self._acting(options)),
-            write=True,
-            fix=_install_fix,
+        self._client.post(
+            f"{INSTALLS_PATH}/{id_}/uninstall", action=action, subject=subject, account=self._account, fix=_install_fix
         )
 
 
-def _install_fix(error: stripe.StripeError) -> str | None:
+def _install_fix(error: StripeAppsError) -> str | None:
     if error.http_status != 403:
         return None
     if error.code == "account_invalid":
@@ -653,14 +638,13 @@ def _requested(props: dict[str, Any], newest: Upload | None) -> Access | None:
     return None
 
 
-def _granted(install: stripe.apps.Install) -> Access:
-    csp = install.content_security_policy_granted
-    granted_csp: dict[str, Any] = csp.to_dict() if csp is not None else {}
+def _granted(install: Install) -> Access:
+    granted_csp: dict[str, Any] = install.get("content_security_policy_granted") or {}
     return {
-        "permissions": list(install.permissions_granted or []),
+        "permissions": list(install.get("permissions_granted") or []),
         "connect_src": list(granted_csp.get("connect_src") or []),
         "image_src": list(granted_csp.get("image_src") or []),
-        "endpoints": list(install.endpoints_granted or []),
+        "endpoints": list(install.get("endpoints_granted") or []),
     }
 
 
@@ -672,7 +656,7 @@ ACCESS_LABELS = {
 }
 
 
-def _new_access(install: stripe.apps.Install, wanted: Access) -> list[str]:
+def _new_access(install: Install, wanted: Access) -> list[str]:
     """What `wanted` asks for beyond what the install was granted: permissions, CSP, endpoints."""
     granted = _granted(install)
     return [
@@ -683,20 +667,19 @@ def _new_access(install: stripe.apps.Install, wanted: Access) -> list[str]:
     ]
 
 
-def _refuse_foreign_pending(install: stripe.apps.Install, props: dict[str, Any], subject: str) -> None:
+def _refuse_foreign_pending(install: Install, props: dict[str, Any], subject: str) -> None:
     """Stripe's public surface shows no Version History, but an install's `*_pending` access is what the
     newest upload asks for beyond the grant: access the declared version does not ask for means the
     newest upload is another version, which re-authorizing would install."""
     declared = _requested(props, None)
     if declared is None:
         return
-    csp = install.content_security_policy_pending
-    pending_csp: dict[str, Any] = csp.to_dict() if csp is not None else {}
+    pending_csp: dict[str, Any] = install.get("content_security_policy_pending") or {}
     pending: Access = {
-        "permissions": list(install.permissions_pending or []),
+        "permissions": list(install.get("permissions_pending") or []),
         "connect_src": list(pending_csp.get("connect_src") or []),
         "image_src": list(pending_csp.get("image_src") or []),
-        "endpoints": list(install.endpoints_pending or []),
+        "endpoints": list(install.get("endpoints_pending") or []),
     }
     foreign = [
         f"{ACCESS_LABELS[kind]} {item}"
@@ -716,11 +699,11 @@ def _refuse_foreign_pending(install: stripe.apps.Install, props: dict[str, Any],
         )
 
 
-def _missing_grants(install: stripe.apps.Install, props: dict[str, Any]) -> str | None:
+def _missing_grants(install: Install, props: dict[str, Any]) -> str | None:
     """After an install or upgrade: declared access the install did not receive means Stripe installed
     another upload than the declared version (its processing failed, or someone uploaded after it)."""
     declared = props.get("requested_access")
-    if install.status != "installed" or not isinstance(declared, dict) or is_unknown(declared):
+    if install["status"] != "installed" or not isinstance(declared, dict) or is_unknown(declared):
         return None
     missing = _new_access(install, _requested(props, None) or {})
     if not missing:
@@ -732,12 +715,12 @@ def _missing_grants(install: stripe.apps.Install, props: dict[str, Any]) -> str 
     )
 
 
-def _observe(install: stripe.apps.Install, props: dict[str, Any], history: list[Upload]) -> tuple[str, list[str]]:
+def _observe(install: Install, props: dict[str, Any], history: list[Upload]) -> tuple[str, list[str]]:
     """The version Stripe has installed (inferred: the API names none) and the drift to report."""
     drift: list[str] = []
-    if install.status != "installed":
-        drift.append(f"status is {install.status}, not installed")
-    pending = list(install.permissions_pending or [])
+    if install["status"] != "installed":
+        drift.append(f"status is {install['status']}, not installed")
+    pending = list(install.get("permissions_pending") or [])
     if pending:
         # On Stripe's public surface this is the one sign of a newer upload that asks for new access.
         drift.append(f"permissions pending approval: {', '.join(pending)}")

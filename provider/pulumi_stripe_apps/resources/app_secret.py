@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import sys
 import time
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pulumi
 from pulumi.dynamic import (
@@ -25,14 +25,15 @@ from pulumi.dynamic import (
     UpdateResult,
 )
 
-from pulumi_stripe_apps.errors import StripeAppsError
+from pulumi_stripe_apps.errors import StripeAppsError, is_missing
 from pulumi_stripe_apps.fields import Field, Policy, changed_fields, is_unknown
 from pulumi_stripe_apps.resources.base import ConfiguredProvider, restore_pickler
 from pulumi_stripe_apps.settings import MODES, Mode
-from pulumi_stripe_apps.stripe_api import client_for, is_missing, stripe_call
+from pulumi_stripe_apps.stripe_api import client_for
 
-if TYPE_CHECKING:
-    import stripe
+# A secret as the Secret Store API answers it (`apps.secret`).
+Secret = dict[str, Any]
+SECRETS_PATH = "/v1/apps/secrets"
 
 SCOPES = ("account", "user")
 USER_PREFIX = "usr_"
@@ -89,7 +90,7 @@ class AppSecretProvider(ConfiguredProvider):
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         secret = self._set(props, "creating")
-        return CreateResult(id_=secret.id, outs=_outputs(props, secret))
+        return CreateResult(id_=secret["id"], outs=_outputs(props, secret))
 
     def import_props(self, import_id: str) -> dict[str, Any]:
         """The inputs `read` needs, from an import id `MODE/SCOPE/NAME` (SCOPE: `account` or `user:usr_...`)."""
@@ -115,16 +116,10 @@ class AppSecretProvider(ConfiguredProvider):
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         with client_for(self.settings(), props["mode"]) as client:
-            params: stripe.params.apps.SecretFindParams = {
-                "name": props["name"],
-                "scope": _scope(props),
-                "expand": ["payload"],
-            }
+            params = {"name": props["name"], "scope": _scope(props), "expand": ["payload"]}
             try:
-                secret = stripe_call(
-                    "reading",
-                    _subject(props, id_),
-                    lambda options: client.v1.apps.secrets.find(params=params, options=options),
+                secret: Secret = client.get(
+                    f"{SECRETS_PATH}/find", params, action="reading", subject=_subject(props, id_)
                 )
             except StripeAppsError as error:
                 if is_missing(error):
@@ -134,27 +129,22 @@ class AppSecretProvider(ConfiguredProvider):
             # A key that may not expand the payload shows none; then the payload cannot be judged.
             live = {
                 **{name: props.get(name) for name in INPUTS},
-                "payload": props.get("payload") if secret.payload is None else secret.payload,
-                "expires_at": secret.expires_at,
+                "payload": props.get("payload") if secret.get("payload") is None else secret["payload"],
+                "expires_at": secret.get("expires_at"),
             }
             for name in ("payload", "expires_at"):
                 if live[name] != props.get(name):
-                    print(f"drift: {_subject(props, secret.id)}: {name} changed outside this stack", file=sys.stderr)
-            return ReadResult(id_=secret.id, outs=_outputs(live, secret), inputs=live)
+                    print(f"drift: {_subject(props, secret['id'])}: {name} changed outside this stack", file=sys.stderr)
+            return ReadResult(id_=secret["id"], outs=_outputs(live, secret), inputs=live)
 
     def update(self, _id: str, _olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         return UpdateResult(outs=_outputs(news, self._set(news, "updating")))
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         with client_for(self.settings(), props["mode"]) as client:
-            where: stripe.params.apps.SecretDeleteWhereParams = {"name": props["name"], "scope": _scope(props)}
+            where = {"name": props["name"], "scope": _scope(props)}
             try:
-                stripe_call(
-                    "deleting",
-                    _subject(props, id_),
-                    lambda options: client.v1.apps.secrets.delete_where(params=where, options=options),
-                    write=True,
-                )
+                client.post(f"{SECRETS_PATH}/delete", action="deleting", subject=_subject(props, id_), data=where)
             except StripeAppsError as error:
                 if not is_missing(error):
                     raise
@@ -169,10 +159,10 @@ class AppSecretProvider(ConfiguredProvider):
         problem = self.settings().key_problem(mode)
         return [CheckFailure("mode", problem)] if problem else []
 
-    def _set(self, props: dict[str, Any], action: str) -> stripe.apps.Secret:
+    def _set(self, props: dict[str, Any], action: str) -> Secret:
         """Stripe's set is create-or-replace, so running it again after a failure converges."""
         mode: Mode = props["mode"]
-        params: stripe.params.apps.SecretCreateParams = {
+        params: dict[str, Any] = {
             "name": props["name"],
             "payload": props["payload"],
             "scope": _scope(props),
@@ -180,13 +170,10 @@ class AppSecretProvider(ConfiguredProvider):
         if props.get("expires_at") is not None:
             params["expires_at"] = int(props["expires_at"])
         with client_for(self.settings(), mode) as client:
-            return stripe_call(
-                action,
-                _subject(props),
-                lambda options: client.v1.apps.secrets.create(params=params, options=options),
-                write=True,
-                fix=_secret_fix,
+            found: Secret = client.post(
+                SECRETS_PATH, action=action, subject=_subject(props), data=params, fix=_secret_fix
             )
+            return found
 
 
 def _check_name(name: Any) -> list[CheckFailure]:
@@ -235,7 +222,7 @@ def _expiry_problem(expires_at: Any, now: float) -> str | None:
     return None
 
 
-def _secret_fix(error: stripe.StripeError) -> str | None:
+def _secret_fix(error: StripeAppsError) -> str | None:
     """What to do about a Secret Store refusal; None leaves it to the default fixes."""
     if error.http_status == 403:
         return "give the key the `secret_write` permission (and `secret_read` for refresh), or use a secret key"
@@ -248,7 +235,7 @@ def _secret_fix(error: stripe.StripeError) -> str | None:
     )
 
 
-def _scope(props: dict[str, Any]) -> stripe.params.apps.SecretCreateParamsScope:
+def _scope(props: dict[str, Any]) -> dict[str, str]:
     if props.get("scope") == "user":
         return {"type": "user", "user": props["user"]}
     return {"type": "account"}
@@ -260,11 +247,11 @@ def _subject(props: dict[str, Any], id_: str | None = None) -> str:
     return f"secret {props.get('name')!r} of {owner} in {props.get('mode')} mode{where}"
 
 
-def _outputs(props: dict[str, Any], secret: stripe.apps.Secret) -> dict[str, Any]:
+def _outputs(props: dict[str, Any], secret: Secret) -> dict[str, Any]:
     return {
         **{name: props.get(name) for name in INPUTS},
-        "livemode": secret.livemode,
-        "created": secret.created,
+        "livemode": secret["livemode"],
+        "created": secret["created"],
     }
 
 
