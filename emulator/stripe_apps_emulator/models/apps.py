@@ -67,6 +67,10 @@ def _strings(value: Any) -> list[str]:
 class Apps:
     def __init__(self, backend: Backend) -> None:
         self._backend = backend
+        # Every install request reads its app's Version History (the version rule) and uploads are large:
+        # grouped by app, a lookup decodes one app's uploads, not every upload of every app.
+        backend.store.scope_by("upload", _upload_scope)
+        backend.store.scope_by("app", _app_scope)
 
     # -- uploads --------------------------------------------------------------------------------
     def upload(self, caller: Caller, manifest_text: str, bundle: bytes, fingerprint: str | None) -> dict[str, Any]:
@@ -162,7 +166,7 @@ class Apps:
 
     def _uploads_of(self, app: str) -> list[dict[str, Any]]:
         """The app's uploads, settled, oldest first (upload order)."""
-        uploads = [u for u in self._backend.store.all("upload") if u["app"] == app]
+        uploads = self._backend.store.all("upload", scope=app)
         return sorted((self._settle_upload(u) for u in uploads), key=lambda u: int(u["_seq"]))
 
     def version_history(self, app: str) -> list[dict[str, Any]]:
@@ -184,11 +188,15 @@ class Apps:
         return public(upload)
 
     def list_uploads(self, caller: Caller, params: dict[str, Any]) -> dict[str, Any]:
-        apps = [a for a in self._backend.store.all("app") if a["account"] == caller.account]
+        if "app_id" in params:
+            apps = self._backend.store.all("app", scope=params["app_id"])
+        elif "app" in params:
+            apps = [a for a in [self.app_doc(params["app"])] if a is not None]
+        else:
+            apps = self._backend.store.all("app")
+        apps = [a for a in apps if a["account"] == caller.account]
         if "app" in params:
             apps = [a for a in apps if a["id"] == params["app"]]
-        if "app_id" in params:
-            apps = [a for a in apps if a["app_id"] == params["app_id"]]
         uploads: list[dict[str, Any]] = []
         for app in apps:
             uploads.extend(self._uploads_of(app["id"]))
@@ -226,9 +234,8 @@ class Apps:
         return self.render_app(app, [])
 
     def find_by_app_id(self, app_id: str) -> dict[str, Any] | None:
-        for app in self._backend.store.all("app"):
-            if app["app_id"] == app_id:
-                return app
+        for app in self._backend.store.all("app", scope=app_id):
+            return app
         return None
 
     def app_doc(self, id_: str) -> dict[str, Any] | None:
@@ -308,3 +315,11 @@ def _parse_manifest(text: str) -> dict[str, Any]:
     if not isinstance(version, str) or not version:
         raise ManifestInvalidError("manifest.version: required, a non-empty string", "manifest")
     return manifest
+
+
+def _upload_scope(upload: dict[str, Any]) -> str:
+    return str(upload["app"])
+
+
+def _app_scope(app: dict[str, Any]) -> str:
+    return str(app["app_id"])
