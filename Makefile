@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 WITH_ENV := . scripts/env.sh &&
 
-.PHONY: setup engine browser demo demo-down test test-fast lint schema sdk node-examples reliability bench bench-ci
+.PHONY: setup engine browser bytecode demo demo-down test test-fast lint schema sdk node-examples reliability bench bench-ci
 setup: $(VENV)/.installed $(VENV)/.devtools
 
 $(VENV)/.installed: pyproject.toml
@@ -31,9 +31,13 @@ demo: setup engine
 demo-down: setup engine
 	@$(WITH_ENV) python scripts/demo.py down
 
-# The browser check comes first: it fails in a second, before the engine build's minutes.
-test: browser setup engine lint
+# The browser check comes first: it fails in a second, before the engine build's minutes. Bytecode first, as a
+# wheel install leaves it: with PYTHONDONTWRITEBYTECODE set, every provider process would compile our modules.
+test: browser setup engine lint bytecode
 	$(WITH_ENV) pytest $(PYTEST_ARGS)
+
+bytecode: setup
+	@$(VENV)/bin/python -m compileall -q provider emulator devtools >/dev/null
 
 # The edit loop: lint, unit and emulator tests; no engine, no browser.
 test-fast: setup lint
@@ -61,5 +65,5 @@ bench: setup engine
 bench-ci: setup engine
 	$(WITH_ENV) python -m scripts.bench --size ci
 
-reliability: setup engine
+reliability: setup engine bytecode
 	$(WITH_ENV) python scripts/reliability.py

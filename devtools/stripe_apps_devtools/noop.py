@@ -30,9 +30,12 @@ def _public(props: dict[str, Any]) -> dict[str, Any]:
 
 
 class Noop(Resource, module="stripeapps", name="Noop"):
-    """A resource with one input, `label`, that the engine plans and records like any other."""
+    """A resource with an input `label` and any others (`props`), that the engine plans and records like any
+    other; each property is also an output of the same name."""
 
     label: pulumi.Output[str]
 
-    def __init__(self, name: str, label: pulumi.Input[str], opts: pulumi.ResourceOptions | None = None) -> None:
-        super().__init__(NoopProvider(), name, {"label": label}, opts)
+    def __init__(
+        self, name: str, label: pulumi.Input[str], opts: pulumi.ResourceOptions | None = None, **props: Any
+    ) -> None:
+        super().__init__(NoopProvider(), name, {**props, "label": label}, opts)

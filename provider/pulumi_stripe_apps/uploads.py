@@ -18,10 +18,9 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
-
-from pydantic import BaseModel, ConfigDict, Field
 
 from pulumi_stripe_apps.errors import StripeAppsError, upload_key_fix
 from pulumi_stripe_apps.retry import RATE_LIMIT_RETRIES, backoff
@@ -43,33 +42,43 @@ def open_http(settings: Settings) -> StripeHttp:
 PAGE = "100"
 
 
-class UploadIssue(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+@dataclass(frozen=True)
+class UploadIssue:
     path: str = ""
     message: str = ""
 
 
-class Upload(BaseModel):
+@dataclass(frozen=True)
+class Upload:
     """One uploaded version (`apps.upload` on the emulator); tolerant of fields we do not use."""
 
-    model_config = ConfigDict(extra="ignore")
     id: str
     app: str
     app_id: str
     version: str
     status: str
-    errors: list[UploadIssue] = Field(default_factory=list)
+    errors: list[UploadIssue] = field(default_factory=list)
     fingerprint: str | None = None
     created: int = 0
     distribution_type: str = "private"
     sandbox_install_compatible: bool = False
-    permissions: list[str] = Field(default_factory=list)
-    content_security_policy: dict[str, list[str]] = Field(default_factory=dict)
-    endpoints: list[str] = Field(default_factory=list)
+    permissions: list[str] = field(default_factory=list)
+    content_security_policy: dict[str, list[str]] = field(default_factory=dict)
+    endpoints: list[str] = field(default_factory=list)
+
+    @classmethod
+    def from_api(cls, found: dict[str, Any]) -> Upload:
+        """From the API's JSON: unknown fields ignored, nulls as the defaults."""
+        known = {name: found[name] for name in _UPLOAD_FIELDS if found.get(name) is not None}
+        issues = [UploadIssue(str(i.get("path") or ""), str(i.get("message") or "")) for i in found.get("errors") or []]
+        return cls(**{**known, "errors": issues})
 
     @property
     def settled(self) -> bool:
         return self.status in ("completed", "failed")
+
+
+_UPLOAD_FIELDS = tuple(f.name for f in fields(Upload) if f.name != "errors")
 
 
 class Uploader(Protocol):
@@ -100,7 +109,7 @@ class ApiUploader:
         query = {**params, "limit": PAGE}
         while True:
             page = self._http.get(UPLOADS_PATH, query, action="listing uploads of", subject=subject, fix=upload_key_fix)
-            items = [Upload.model_validate(item) for item in page.get("data", [])]
+            items = [Upload.from_api(item) for item in page.get("data", [])]
             yield from items
             if not page.get("has_more") or not items:
                 return
@@ -123,7 +132,7 @@ class ApiUploader:
             if error.http_status == 404:
                 return None
             raise
-        return Upload.model_validate(found)
+        return Upload.from_api(found)
 
     def upload(self, app_dir: Path, bundle_root: Path, files: Sequence[str], fingerprint: str) -> Upload:
         from pulumi_stripe_apps.fingerprint import write_bundle_tar  # noqa: PLC0415 - keeps import light
@@ -144,7 +153,7 @@ class ApiUploader:
                 files=parts,
                 fix=upload_key_fix,
             )
-        return Upload.model_validate(created)
+        return Upload.from_api(created)
 
     def signing_secret(self, app: str) -> str | None:
         found = self._http.get(

@@ -14,11 +14,13 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pulumi
 from pulumi import automation as auto
 
 from pulumi_stripe_apps import AppInstallation, AppSecret, AppVersion
+from pulumi_stripe_apps.native.marshal import SECRET_SIG, SIG_KEY
 from scripts.bench.common import log
 from stripe_apps_devtools.noop import Noop
 from stripe_apps_emulator.testing import ControlClient
@@ -157,26 +159,64 @@ def native(apps: list[Path], installs: int) -> Program:
     return program
 
 
-def dynamic_floor(versions: int, installs: int) -> Program:
+# What our resources recorded, by resource name: the floor declares the same properties with the same values.
+Shapes = dict[str, dict[str, Any]]
+# The version outputs an install takes (its dependency edge), by front.
+LINKED = {
+    "dynamic": ("app", "version", "sandbox_install_compatible"),
+    "native": ("app", "version", "sandboxInstallCompatible"),
+}
+
+
+def recorded_shapes(stack: auto.Stack) -> Shapes:
+    """Each resource's recorded outputs, secrets as placeholders of the same length and engine keys left out."""
+    shapes: Shapes = {}
+    for state in stack.export_stack().deployment.get("resources", []):
+        if state.get("custom") and not state["type"].startswith("pulumi:providers:"):
+            outputs = state.get("outputs", {})
+            shapes[state["urn"].rsplit("::", 1)[1]] = {
+                key: _plain(value) for key, value in outputs.items() if not key.startswith("__")
+            }
+    return shapes
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dict) and value.get(SIG_KEY) == SECRET_SIG:
+        return "x" * len(str(value.get("ciphertext", value.get("plaintext", ""))))
+    return value
+
+
+def dynamic_floor(versions: int, installs: int, shapes: Shapes) -> Program:
+    """Do-nothing resources of the same shapes as `dynamic(...)`'s: the same properties and dependencies."""
+
     def program() -> None:
-        parents = [Noop(f"v{i}", label=f"v{i}") for i in range(versions)]
+        parents = [Noop(f"v{i}", label=f"v{i}", **shapes[f"v{i}"]) for i in range(versions)]
         for j in range(installs):
-            Noop(f"i{j}", label=parents[j % versions].label.apply(functools.partial(_child_label, j)))
+            parent = parents[j % versions]
+            linked = {key: getattr(parent, key) for key in LINKED["dynamic"]}
+            Noop(f"i{j}", label=f"i{j}", **{**shapes[f"i{j}"], **linked})
 
     return program
 
 
-def native_floor(versions: int, installs: int) -> Program:
+def native_floor(versions: int, installs: int, shapes: Shapes | None = None) -> Program:
+    """`noop:index:Thing`s of the same shapes as `native(...)`'s (with `shapes`), or with a label alone."""
+
     def program() -> None:
-        parents = [_thing(f"v{i}", f"v{i}") for i in range(versions)]
+        parents = [_thing(f"v{i}", f"v{i}", (shapes or {}).get(f"v{i}", {})) for i in range(versions)]
         for j in range(installs):
-            _thing(f"i{j}", parents[j % versions].label.apply(functools.partial(_child_label, j)))  # type: ignore[attr-defined]
+            parent = parents[j % versions]
+            if shapes is None:
+                linked = {"label": parent.label.apply(functools.partial(_child_label, j))}  # type: ignore[attr-defined]
+            else:
+                linked = {key: getattr(parent, key) for key in LINKED["native"]}
+            _thing(f"i{j}", f"i{j}", {**(shapes or {}).get(f"i{j}", {}), **linked})
 
     return program
 
 
-def _thing(name: str, label: pulumi.Input[str]) -> pulumi.CustomResource:
-    return pulumi.CustomResource("noop:index:Thing", name, {"label": label})
+def _thing(name: str, label: pulumi.Input[str], props: dict[str, Any]) -> pulumi.CustomResource:
+    return pulumi.CustomResource("noop:index:Thing", name, {**props, "label": label})
 
 
 def _child_label(j: int, label: str) -> str:

@@ -10,7 +10,16 @@ from pulumi import automation as auto
 
 from scripts.bench.common import FRONTS, OVERHEAD_OPS, Report, Row, Size, children_cpu, log, median, program_cpu, timed
 from scripts.bench.costs import import_breakdown, provider_calls, startups
-from scripts.bench.engine import Emulator, Stacks, dynamic, dynamic_floor, make_apps, native, native_floor
+from scripts.bench.engine import (
+    Emulator,
+    Stacks,
+    dynamic,
+    dynamic_floor,
+    make_apps,
+    native,
+    native_floor,
+    recorded_shapes,
+)
 
 TARGETS = {"preview": 1.1, "preview --refresh": 1.2, "no-op up": 1.1}
 RUN: dict[str, Callable[[auto.Stack], object]] = {
@@ -59,14 +68,19 @@ def bench_overhead(report: Report, size: Size, work: Path, stacks: Stacks, emula
     v, n = size.versions, size.installs
     log(f"overhead: {v} versions + {n} installs vs {v + n} do-nothing resources, dynamic and native fronts")
     apps = make_apps(work / "apps-overhead", v, "over")
-    sides = {
-        "dynamic": (stacks.stack("over-dyn", dynamic(apps, n)), stacks.stack("over-dyn-floor", dynamic_floor(v, n))),
-        "native": (stacks.stack("over-nat", native(apps, n)), stacks.stack("over-nat-floor", native_floor(v, n))),
+    ours = {"dynamic": stacks.stack("over-dyn", dynamic(apps, n)), "native": stacks.stack("over-nat", native(apps, n))}
+    for front, stack in ours.items():
+        log(f"overhead: first up of {stack.name} ({front})")
+        stack.up(parallel=8)
+    # The floors declare what ours recorded: the same properties, values and dependencies, doing nothing.
+    floors = {
+        "dynamic": stacks.stack("over-dyn-floor", dynamic_floor(v, n, recorded_shapes(ours["dynamic"]))),
+        "native": stacks.stack("over-nat-floor", native_floor(v, n, recorded_shapes(ours["native"]))),
     }
-    for front, pair in sides.items():
-        for stack in pair:
-            log(f"overhead: first up of {stack.name} ({front})")
-            stack.up(parallel=8)
+    for front, stack in floors.items():
+        log(f"overhead: first up of {stack.name} ({front})")
+        stack.up(parallel=8)
+    sides = {front: (ours[front], floors[front]) for front in FRONTS}
     log("overhead: start-up of each provider process, and the provider's calls one by one")
     starts = startups(max(1, size.reps))
     calls = provider_calls(apps[0], sides["dynamic"][0], stacks.config)
@@ -100,7 +114,9 @@ def bench_overhead(report: Report, size: Size, work: Path, stacks: Stacks, emula
         f"{size.reps} interleaved run(s) each, alternating which side goes first"
         + (" after one warm-up" if size.reps > 1 else ""),
         "floor: `stripe_apps_devtools.noop.Noop` (dynamic) and `noop:index:Thing` served by "
-        "`pulumi-resource-noop` (`stripe_apps_devtools/noop_native.py`, native)",
+        "`pulumi-resource-noop` (`stripe_apps_devtools/noop_native.py`, native), each resource declaring the "
+        "properties ours recorded after its first up (same names, values and dependencies) and doing nothing "
+        "with them: the engine's and the SDK's cost of these shapes, without our provider",
         "| front | operation | ours median (s) | floor median (s) | median of pair ratios "
         "| program CPU ours / floor (s) | engine+provider CPU ours / floor (s) | emulator CPU during ours (s) "
         "| API requests (ours) |",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import compileall
 import dataclasses
 import datetime
 import json
@@ -24,6 +25,13 @@ from scripts.bench.scale import SCALE_ENV, bench_scale
 PARTS = ("hashing", "requests", "overhead", "concurrency", "scale")
 
 
+def compile_packages() -> None:
+    """Bytecode for the packages, as installing a wheel leaves it: with PYTHONDONTWRITEBYTECODE set (CI images
+    set it) an editable install has none, and every provider process would compile our modules first."""
+    for package in ("provider", "emulator", "devtools"):
+        compileall.compile_dir(ROOT / package, quiet=1)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m scripts.bench", description="Benchmarks, side by side in one run.")
     parser.add_argument("--size", choices=sorted(SIZES), default="full")
@@ -40,6 +48,7 @@ def main(argv: list[str] | None = None) -> int:
     out = args.out or (ROOT / "BENCHMARKS.md" if size.name == "full" and not args.only else None)
     parts = args.only or list(PARTS)
     put_noop_plugin_on_path()
+    compile_packages()
     started = datetime.datetime.now().astimezone()
     begin = time.monotonic()
     report = Report()

@@ -742,20 +742,23 @@ def _observe(install: Install, props: dict[str, Any], history: list[Upload]) -> 
 class AppInstallation(Resource, module="stripeapps", name="AppInstallation"):
     """A Stripe App installed in test mode, a sandbox or live mode, on its own account or a connected account."""
 
-    app: pulumi.Output[str]
-    version: pulumi.Output[str]
-    mode: pulumi.Output[str]
-    distribution: pulumi.Output[str]
-    status: pulumi.Output[str]
-    channel: pulumi.Output[str]
-    livemode: pulumi.Output[bool]
-    account: pulumi.Output[str | None]
-    installed_account: pulumi.Output[str]
-    installed_version: pulumi.Output[str]
-    permissions_granted: pulumi.Output[list[str]]
-    permissions_pending: pulumi.Output[list[str]]
-    approval_required: pulumi.Output[bool]
-    drift: pulumi.Output[list[str]]
+    # Outputs, for type checkers only: annotations on the class itself would make the Pulumi SDK evaluate
+    # them (`get_type_hints`, uncached) every time a resource's outputs arrive: milliseconds of CPU per resource.
+    if TYPE_CHECKING:
+        app: pulumi.Output[str]
+        version: pulumi.Output[str]
+        mode: pulumi.Output[str]
+        distribution: pulumi.Output[str]
+        status: pulumi.Output[str]
+        channel: pulumi.Output[str]
+        livemode: pulumi.Output[bool]
+        account: pulumi.Output[str | None]
+        installed_account: pulumi.Output[str]
+        installed_version: pulumi.Output[str]
+        permissions_granted: pulumi.Output[list[str]]
+        permissions_pending: pulumi.Output[list[str]]
+        approval_required: pulumi.Output[bool]
+        drift: pulumi.Output[list[str]]
 
     def __init__(
         self,

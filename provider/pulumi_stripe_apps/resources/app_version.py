@@ -16,7 +16,7 @@ import contextlib
 import os
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pulumi
 from pulumi.dynamic import (
@@ -31,7 +31,6 @@ from pulumi.dynamic import (
 from pulumi_stripe_apps.errors import StripeAppsError
 from pulumi_stripe_apps.fields import Field, Policy, changed_fields, public
 from pulumi_stripe_apps.fingerprint import fingerprint, iter_bundle_files
-from pulumi_stripe_apps.manifest import load_manifest
 from pulumi_stripe_apps.poll import wait_until
 from pulumi_stripe_apps.resources.base import ConfiguredProvider, restore_pickler
 from pulumi_stripe_apps.settings import APP_IDS_HELP
@@ -105,6 +104,10 @@ class AppVersionProvider(ConfiguredProvider):
                 for name in ("bundle_dir", "ignore")
                 if news.get(name)
             ]
+        # The validator (pydantic models) loads with the first check: a provider process that only reads
+        # (refresh, destroy) never pays for it.
+        from pulumi_stripe_apps.manifest import load_manifest  # noqa: PLC0415
+
         _, report = load_manifest(app_dir)
         for issue in report.errors:
             path = issue.path or "stripe-app.json"
@@ -276,18 +279,21 @@ _CHECKED = ("distribution_type", "sandbox_install_compatible", "permissions", "r
 class AppVersion(Resource, module="stripeapps", name="AppVersion"):
     """An uploaded, immutable version of a Stripe App, built from the directory holding stripe-app.json."""
 
-    app: pulumi.Output[str]
-    app_id: pulumi.Output[str]
-    version: pulumi.Output[str]
-    fingerprint: pulumi.Output[str]
-    upload_id: pulumi.Output[str]
-    status: pulumi.Output[str]
-    upload_errors: pulumi.Output[list[str]]
-    permissions: pulumi.Output[list[str]]
-    requested_access: pulumi.Output[dict[str, list[str]]]
-    distribution_type: pulumi.Output[str]
-    sandbox_install_compatible: pulumi.Output[bool]
-    signing_secret: pulumi.Output[str | None]
+    # Outputs, for type checkers only: annotations on the class itself would make the Pulumi SDK evaluate
+    # them (`get_type_hints`, uncached) every time a resource's outputs arrive: milliseconds of CPU per resource.
+    if TYPE_CHECKING:
+        app: pulumi.Output[str]
+        app_id: pulumi.Output[str]
+        version: pulumi.Output[str]
+        fingerprint: pulumi.Output[str]
+        upload_id: pulumi.Output[str]
+        status: pulumi.Output[str]
+        upload_errors: pulumi.Output[list[str]]
+        permissions: pulumi.Output[list[str]]
+        requested_access: pulumi.Output[dict[str, list[str]]]
+        distribution_type: pulumi.Output[str]
+        sandbox_install_compatible: pulumi.Output[bool]
+        signing_secret: pulumi.Output[str | None]
 
     def __init__(
         self,
