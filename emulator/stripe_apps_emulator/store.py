@@ -55,13 +55,15 @@ class Store:
     def scope_by(self, kind: str, scoper: Scoper) -> None:
         """Objects of `kind` are grouped by `scoper(doc)`; `all(kind, scope=...)` then reads one group.
 
-        Objects stored without a group (by an emulator before groups, in a kept data directory) get theirs now.
+        Objects stored without this grouping (by an earlier emulator, in a kept data directory) are regrouped now.
         """
         self._scopers[kind] = scoper
         with self.lock:
-            rows = self._db.execute("SELECT id, data FROM objects WHERE kind = ? AND scope IS NULL", (kind,)).fetchall()
-            for id_, data in rows:
-                self._db.execute("UPDATE objects SET scope = ? WHERE id = ?", (scoper(json.loads(data)), id_))
+            rows = self._db.execute("SELECT id, data, scope FROM objects WHERE kind = ?", (kind,)).fetchall()
+            for id_, data, scope in rows:
+                wanted = scoper(json.loads(data))
+                if scope != wanted:
+                    self._db.execute("UPDATE objects SET scope = ? WHERE id = ?", (wanted, id_))
 
     @contextmanager
     def transaction(self) -> Iterator[None]:

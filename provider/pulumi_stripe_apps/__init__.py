@@ -10,7 +10,8 @@ if TYPE_CHECKING:
     from pulumi_stripe_apps.resources.app_secret import AppSecret
     from pulumi_stripe_apps.resources.app_version import AppVersion
 
-__all__ = ["AppInstallation", "AppSecret", "AppVersion"]
+__all__ = ["AppInstallation", "AppSecret", "AppVersion", "__version__"]
+__version__ = "0.1.0"
 
 # Loaded on first use: the emulator, the language host and the manifest validator import parts of this
 # package without wanting Pulumi and the Stripe SDK loaded.

@@ -8,15 +8,14 @@ the API keys as secrets, and aliases from the dynamic resources' types so a stac
 from __future__ import annotations
 
 import importlib
-import importlib.metadata
 import importlib.util
 import json
 from typing import Any
 
+from pulumi_stripe_apps import __version__
 from pulumi_stripe_apps.fields import Field, Policy
 
 PACKAGE = "stripe-apps"
-DISTRIBUTION = "pulumi-stripe-apps"
 DYNAMIC_MODULE = "stripeapps"  # the `module=` of every `Resource` subclass
 
 # Fixed and explicit: a resource reaches the schema only by being listed here.
@@ -71,7 +70,7 @@ def build_schema() -> dict[str, Any]:
     return {
         "name": PACKAGE,
         "displayName": "Stripe Apps",
-        "version": importlib.metadata.version(DISTRIBUTION),
+        "version": __version__,
         "description": (
             "Stripe Apps as code: app versions, installs and Secret Store entries. Served by the native provider "
             "plugin pulumi-resource-stripe-apps (every language) and, for Python programs, by the dynamic "

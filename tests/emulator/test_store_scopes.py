@@ -1,4 +1,5 @@
-"""Store groups: objects are found within their group, and a data directory kept from before groups still works."""
+"""Store groups: objects are found within their group, and a data directory kept from before groups (or from
+another grouping) still works."""
 
 from __future__ import annotations
 
@@ -28,4 +29,16 @@ def test_objects_stored_before_groups_get_theirs(tmp_path: Path) -> None:
     store = Store(tmp_path)
     store.scope_by("install", lambda doc: str(doc["account"]))
     assert [doc["account"] for doc in store.all("install", scope="acct_a")] == ["acct_a"]
+    store.close()
+
+
+def test_objects_grouped_by_an_earlier_rule_are_regrouped(tmp_path: Path) -> None:
+    store = Store(tmp_path)
+    store.scope_by("install", lambda doc: str(doc["account"]))  # an earlier emulator's grouping
+    store.put("install", "appinst_1", {"account": "acct_a", "app": "app_1"})
+    store.close()
+    store = Store(tmp_path)
+    store.scope_by("install", lambda doc: f"{doc['account']}:{doc['app']}")
+    assert [doc["app"] for doc in store.all("install", scope="acct_a:app_1")] == ["app_1"]
+    assert store.all("install", scope="acct_a") == []
     store.close()

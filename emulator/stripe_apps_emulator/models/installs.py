@@ -32,8 +32,9 @@ APPROVAL_REQUIRED_FOR_PRIVATE = False
 
 
 def _install_scope(install: dict[str, Any]) -> str:
-    """The group an install is found in: the account it is on and its mode."""
-    return f"{install['account']}:{'live' if install['livemode'] else 'test'}"
+    """The group an install is found in: the account it is on, its mode and its app (Stripe keeps one install
+    per account, mode and app, so a lookup decodes one install, however many apps the account holds)."""
+    return f"{install['account']}:{'live' if install['livemode'] else 'test'}:{install['app']}"
 
 
 def _minus(wanted: list[str], granted: list[str]) -> list[str]:
@@ -309,7 +310,7 @@ class Installs:
         return newest
 
     def _find(self, account: str, livemode: bool, app: str) -> dict[str, Any] | None:
-        scope = _install_scope({"account": account, "livemode": livemode})
+        scope = _install_scope({"account": account, "livemode": livemode, "app": app})
         for install in self._backend.store.all("install", scope=scope):
             if install["app"] == app:
                 return self.settle(install)

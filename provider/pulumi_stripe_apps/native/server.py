@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import importlib.metadata
 import io
 import os
 import sys
@@ -25,6 +24,7 @@ import grpc
 from google.protobuf import empty_pb2, json_format
 from pulumi.runtime.proto import engine_pb2, engine_pb2_grpc, plugin_pb2, provider_pb2, provider_pb2_grpc
 
+from pulumi_stripe_apps import __version__
 from pulumi_stripe_apps.errors import StripeAppsError
 from pulumi_stripe_apps.fields import Field, Policy
 from pulumi_stripe_apps.native.marshal import Names, to_core, to_struct
@@ -118,7 +118,7 @@ class StripeAppsProvider(provider_pb2_grpc.ResourceProviderServicer):
     # -- the plugin ----------------------------------------------------------------------------------
 
     def GetPluginInfo(self, request: empty_pb2.Empty, context: grpc.ServicerContext) -> plugin_pb2.PluginInfo:
-        return plugin_pb2.PluginInfo(version=importlib.metadata.version("pulumi-stripe-apps"))
+        return plugin_pb2.PluginInfo(version=__version__)
 
     def GetSchema(
         self, request: provider_pb2.GetSchemaRequest, context: grpc.ServicerContext
