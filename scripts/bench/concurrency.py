@@ -120,6 +120,10 @@ def _rows(
             note = ""
             if not met:
                 ideal = (median(times[front][1]) - fixed[front]) / parallel + fixed[front]
+                # With t1 = W + F and tp = W / p + F (W the part that divides, F the fixed part), the target r
+                # needs F <= W (1 - r / p) / (r - 1).
+                work = median(times[front][1]) - fixed[front]
+                allowed = work * (1 - target / parallel) / (target - 1)
                 note = (
                     f"an up has a part that does not run in parallel (engine start-up, the program, check and diff "
                     f"of every resource, state writes): a no-op up of the same stack took {fixed[front]:.2f} s. "
@@ -128,6 +132,13 @@ def _rows(
                     f"Of that fixed part, {floor_fixed:.2f} s is the engine's own (a no-op up of the same shape on "
                     f"the do-nothing native provider) and the plugin starts in {plugin[0]:.2f} s against "
                     f"{plugin[1]:.2f} s for the do-nothing one (`native/server.py` imports the core, the "
-                    "SDK's protobufs and the field tables before it prints its port)."
+                    "SDK's protobufs and the field tables before it prints its port). "
+                    f"{target}x at --parallel {parallel} needs a fixed part of at most {allowed:.2f} s with "
+                    f"{work:.2f} s that divides: "
+                    + (
+                        f"the engine's own, {floor_fixed:.2f} s, is more, so no provider can reach it on this engine."
+                        if floor_fixed > allowed
+                        else f"the engine's own is {floor_fixed:.2f} s; the rest of the fixed part is ours."
+                    )
                 )
             report.add(Row(key, f"{speedup:.2f}x", f">= {target}x", met, note))
