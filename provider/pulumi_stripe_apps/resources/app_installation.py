@@ -38,7 +38,7 @@ from pulumi.dynamic import (
 from pulumi_stripe_apps.errors import StripeAppsError, is_missing, upload_key_fix
 from pulumi_stripe_apps.fields import Field, Policy, changed_fields, is_unknown, public
 from pulumi_stripe_apps.poll import wait_until
-from pulumi_stripe_apps.resources.base import ConfiguredProvider, restore_pickler
+from pulumi_stripe_apps.resources.base import ConfiguredProvider, after_declaration
 from pulumi_stripe_apps.settings import MODES, Mode, Settings
 from pulumi_stripe_apps.stripe_api import client_for
 from pulumi_stripe_apps.uploads import Upload, Uploader, open_http, uploader_for
@@ -788,4 +788,4 @@ class AppInstallation(Resource, module="stripeapps", name="AppInstallation"):
             account=account,
         )
         super().__init__(AppInstallationProvider(), resource_name, props, opts)
-        restore_pickler()
+        after_declaration()

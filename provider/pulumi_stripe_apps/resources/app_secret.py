@@ -27,7 +27,7 @@ from pulumi.dynamic import (
 
 from pulumi_stripe_apps.errors import StripeAppsError, is_missing
 from pulumi_stripe_apps.fields import Field, Policy, changed_fields, is_unknown
-from pulumi_stripe_apps.resources.base import ConfiguredProvider, restore_pickler
+from pulumi_stripe_apps.resources.base import ConfiguredProvider, after_declaration
 from pulumi_stripe_apps.settings import MODES, Mode
 from pulumi_stripe_apps.stripe_api import client_for
 
@@ -295,4 +295,4 @@ class AppSecret(Resource, module="stripeapps", name="AppSecret"):
         )
         secret_opts = pulumi.ResourceOptions(additional_secret_outputs=["payload"])
         super().__init__(AppSecretProvider(), resource_name, props, pulumi.ResourceOptions.merge(secret_opts, opts))
-        restore_pickler()
+        after_declaration()

@@ -32,7 +32,7 @@ from pulumi_stripe_apps.errors import StripeAppsError
 from pulumi_stripe_apps.fields import Field, Policy, changed_fields, public
 from pulumi_stripe_apps.fingerprint import fingerprint, iter_bundle_files
 from pulumi_stripe_apps.poll import wait_until
-from pulumi_stripe_apps.resources.base import ConfiguredProvider, restore_pickler
+from pulumi_stripe_apps.resources.base import ConfiguredProvider, after_declaration
 from pulumi_stripe_apps.settings import APP_IDS_HELP
 from pulumi_stripe_apps.uploads import Upload, Uploader, uploader_for
 
@@ -313,4 +313,4 @@ class AppVersion(Resource, module="stripeapps", name="AppVersion"):
         )
         secret_opts = pulumi.ResourceOptions(additional_secret_outputs=["signing_secret"])
         super().__init__(AppVersionProvider(), resource_name, props, pulumi.ResourceOptions.merge(secret_opts, opts))
-        restore_pickler()
+        after_declaration()

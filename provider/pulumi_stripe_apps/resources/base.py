@@ -8,9 +8,11 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from pulumi.dynamic import ConfigureRequest, ResourceProvider
+from pulumi.runtime.settings import get_root_resource
 
 from pulumi_stripe_apps import enginewatch
 from pulumi_stripe_apps.errors import StripeAppsError
+from pulumi_stripe_apps.resources import collection
 from pulumi_stripe_apps.settings import Settings, load_settings
 
 LIFECYCLE = ("check", "diff", "create", "read", "update", "delete")
@@ -43,8 +45,8 @@ def restore_pickler() -> None:
 
     It wraps pickle's `_batch_setitems` in a sorting wrapper on every call and never unwraps it, so in one
     program each dynamic resource pickles through one more wrapper than the last: quadratic, and past ~900
-    resources a RecursionError. Called after each of our resources is declared, it puts back the function
-    pickle defines (found by unwrapping), so a program of thousands of resources stays linear.
+    resources a RecursionError. Called after each of our resources is declared (`after_declaration`), it puts
+    back the function pickle defines (found by unwrapping), so a program of thousands of resources stays linear.
     """
     current = pickle._Pickler._batch_setitems  # type: ignore[attr-defined]
     while current.__qualname__ != "_Pickler._batch_setitems":
@@ -53,6 +55,12 @@ def restore_pickler() -> None:
             return  # not the SDK's wrapper: leave whatever this is alone
         current = inner[0]
     pickle._Pickler._batch_setitems = current  # type: ignore[attr-defined]
+
+
+def after_declaration() -> None:
+    """After each of our resources is declared: a program of thousands of them stays linear."""
+    restore_pickler()
+    collection.keep_collections_linear(get_root_resource())
 
 
 class ConfiguredProvider(ResourceProvider):
