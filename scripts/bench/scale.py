@@ -41,13 +41,19 @@ def bench_scale(report: Report, size: Size, work: Path, stacks: Stacks, emulator
         program[op][total].append(program_cpu() - own)
         served[op][total].append(emulator.cpu_seconds() - emu)
 
-    for total in totals:
-        versions, installs, secrets = shape(total)
-        log(f"scale: {total} resources ({versions} versions, {installs} installs, {secrets} secrets): up")
-        apps = make_apps(work / f"apps-scale-{total}", versions, f"s{total}x")
-        stacks_by_total[total] = stacks.stack(f"scale-{total}", dynamic(apps, installs, secrets, tag=str(total)))
-        measure("up", total)
-    # preview and refresh: every size in turn, rep after rep, so drift weighs on each alike
+    # up: a new program of new apps each rep (an up of a stack already up is a no-op), sizes in turn
+    for rep in range(size.scale_reps):
+        for total in totals:
+            versions, installs, secrets = shape(total)
+            log(
+                f"scale: up of {total} resources ({versions} versions, {installs} installs, {secrets} secrets) "
+                f"({rep + 1}/{size.scale_reps})"
+            )
+            tag = f"{total}r{rep}"
+            apps = make_apps(work / f"apps-scale-{tag}", versions, f"s{tag}x")
+            stacks_by_total[total] = stacks.stack(f"scale-{tag}", dynamic(apps, installs, secrets, tag=tag))
+            measure("up", total)
+    # preview and refresh of the last rep's programs: every size in turn, rep after rep, so drift weighs on each alike
     for rep in range(size.scale_reps):
         for op in ("preview", "refresh"):
             for total in totals:
@@ -55,7 +61,7 @@ def bench_scale(report: Report, size: Size, work: Path, stacks: Stacks, emulator
                 measure(op, total)
     lines = [
         "resources: one AppVersion per 20, one AppSecret per 10 (user scope), the rest AppInstallation over the "
-        f"three modes; up once, preview and refresh {size.scale_reps} time(s) each, sizes in turn; "
+        f"three modes; {size.scale_reps} rep(s) of each operation, sizes in turn (each up a new program); "
         "`PULUMI_SKIP_CHECKPOINTS=true` (the file backend otherwise rewrites the whole state after every step)",
         "| resources | versions / installs / secrets | up (s) | preview (s) | refresh (s) | up per resource (ms) "
         "| preview per resource (ms) | refresh per resource (ms) |",
