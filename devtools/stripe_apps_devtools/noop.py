@@ -36,6 +36,7 @@ class Noop(Resource, module="stripeapps", name="Noop"):
     label: pulumi.Output[str]
 
     def __init__(
-        self, name: str, label: pulumi.Input[str], opts: pulumi.ResourceOptions | None = None, **props: Any
+        self, name: str, /, label: pulumi.Input[str], opts: pulumi.ResourceOptions | None = None, **props: Any
     ) -> None:
+        # `name` positional-only: the properties of a shape may include one called `name` (an AppSecret's)
         super().__init__(NoopProvider(), name, {**props, "label": label}, opts)

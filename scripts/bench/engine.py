@@ -186,7 +186,7 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def dynamic_floor(versions: int, installs: int, shapes: Shapes) -> Program:
+def dynamic_floor(versions: int, installs: int, shapes: Shapes, secrets: int = 0) -> Program:
     """Do-nothing resources of the same shapes as `dynamic(...)`'s: the same properties and dependencies."""
 
     def program() -> None:
@@ -195,6 +195,8 @@ def dynamic_floor(versions: int, installs: int, shapes: Shapes) -> Program:
             parent = parents[j % versions]
             linked = {key: getattr(parent, key) for key in LINKED["dynamic"]}
             Noop(f"i{j}", label=f"i{j}", **{**shapes[f"i{j}"], **linked})
+        for k in range(secrets):
+            Noop(f"s{k}", label=f"s{k}", **shapes[f"s{k}"])
 
     return program
 
