@@ -1,14 +1,40 @@
-"""Control plane (`/_emulator/...`): reset, clock, transitions, faults, logs, accounts, Dashboard."""
+"""Control plane (`/_emulator/...`): identity, reset, clock, transitions, faults, logs, accounts, Dashboard."""
 
 from __future__ import annotations
 
+import functools
 import json
-from importlib import resources
+from importlib import metadata, resources
 from typing import Any
 
 from ..models.accounts import DEFAULT_ACCOUNT
 from ..models.faults import Rule
+from ..versions import API_VERSION
 from .base import Ctx, Reply, Route
+
+# The one distribution that ships the emulator (and the provider, which the emulator never imports).
+DISTRIBUTION = "pulumi-stripe-apps"
+
+
+@functools.cache
+def package_version() -> str:
+    """The installed distribution's version; read once, on the first handshake, not at start-up."""
+    return metadata.version(DISTRIBUTION)
+
+
+def identity(ctx: Ctx) -> Reply:
+    """The handshake: a client tells the emulator from Stripe by this answer, never by the URL.
+
+    Served only where the full surface is (the control plane is never on the `stripe` surface's public
+    address, which answers Stripe's 404 here), so `surface` is always `full`.
+    """
+    return {
+        "object": "emulator",
+        "name": "stripe-apps-emulator",
+        "version": package_version(),
+        "surface": "full",
+        "api_version": API_VERSION,
+    }
 
 
 def _body(ctx: Ctx, allowed: set[str]) -> dict[str, Any]:
@@ -217,6 +243,12 @@ def _obj(**props: str) -> dict[str, Any]:
 
 ROUTES = [
     _c("GET", "/openapi.json", openapi, "This OpenAPI document."),
+    _c(
+        "GET",
+        "/_emulator/identity",
+        identity,
+        "Who answers: the emulator's full surface, its version and API version (a client's handshake).",
+    ),
     _c("POST", "/_emulator/reset", reset, "Restore the deterministic seed and default settings."),
     _c("GET", "/_emulator/state", state, "Dump every stored object and setting."),
     _c("GET", "/_emulator/keys", keys, "The seeded API keys."),
