@@ -97,9 +97,10 @@ class Pipeline:
     """Request-Id -> faults -> auth -> version -> rate limit -> idempotency -> route -> validate -> handler.
 
     On the `stripe` surface, requests to the public address see only what api.stripe.com serves (the
-    Install API, the Secret Store API, events); everything else answers Stripe's 404. The emulator's
-    own routes (uploads, app objects, Marketplace review, the control plane and the Dashboard page)
-    answer only on the internal ports, where the Stripe CLI stand-in and the tests reach them.
+    Install API, the Secret Store API, events, the account); everything else answers Stripe's 404. The
+    emulator's own routes (uploads, app objects, Marketplace review, the control plane with its identity
+    handshake, and the Dashboard page) answer only on the internal ports, where the Stripe CLI stand-in
+    and the tests reach them.
     """
 
     def __init__(

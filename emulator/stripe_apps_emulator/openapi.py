@@ -28,6 +28,15 @@ def _object(required: dict[str, Any], optional: dict[str, Any] | None = None) ->
 
 
 SCHEMAS: dict[str, Any] = {
+    # The fields the emulator fills (COVERAGE.md); Stripe's account object has many more.
+    "account": _object(
+        {
+            "id": STR,
+            "object": {"type": "string", "enum": ["account"]},
+            "created": INT,
+            "type": {"type": "string", "enum": ["custom", "express", "none", "standard"]},
+        }
+    ),
     "apps.install": _object(
         {
             "id": STR,
@@ -312,7 +321,7 @@ def build() -> dict[str, Any]:
         "info": {
             "title": "Stripe Apps API emulator",
             "version": "2026-09-30.endive",
-            "description": "Install and Secret Store APIs as Stripe documents them, "
+            "description": "Install and Secret Store APIs and the account as Stripe documents them, "
             "the emulator-only upload and "
             "app surface, and the /_emulator control plane. See COVERAGE.md.",
         },

@@ -23,6 +23,10 @@ INSTALL_WRITE = "app_install_write"
 INSTALL_READ = "app_install_read"
 SECRET_WRITE = "secret_write"
 SECRET_READ = "secret_read"
+# Stripe does not document the restricted-key permission of `GET /v1/account`; the name is inferred (COVERAGE.md).
+ACCOUNT_READ = "account_read"
+# Every emulator account has its own keys and Dashboard, as a Standard account does (inferred; COVERAGE.md).
+ACCOUNT_TYPE = "standard"
 
 # name -> (prefix, livemode, restricted permissions or None for a full secret key)
 KEY_KINDS: dict[str, tuple[str, bool, list[str] | None]] = {
@@ -33,6 +37,7 @@ KEY_KINDS: dict[str, tuple[str, bool, list[str] | None]] = {
     "restricted_live_write": ("rk_live_51Emu", True, [INSTALL_READ, INSTALL_WRITE]),
     "restricted_test_secret_write": ("rk_test_51Emu", False, [SECRET_READ, SECRET_WRITE]),
     "restricted_test_secret_read": ("rk_test_51Emu", False, [SECRET_READ]),
+    "restricted_test_install_account": ("rk_test_51Emu", False, [INSTALL_READ, INSTALL_WRITE, ACCOUNT_READ]),
 }
 SANDBOX_KEYS = ("test",)
 
@@ -143,6 +148,15 @@ class Accounts:
         if account is None:
             raise KeyError(id_)
         return account
+
+    def retrieve(self, caller: Caller) -> dict[str, Any]:
+        """`GET /v1/account`: the account the caller acts on (the key's own, a sandbox, or a connected account).
+
+        Only the fields the emulator can fill truthfully; it models no country, currency, charges or payouts.
+        """
+        caller.require(ACCOUNT_READ)
+        account = self.get(caller.account)
+        return {"id": account["id"], "object": "account", "created": account["created"], "type": ACCOUNT_TYPE}
 
     def keys_of(self, account: str) -> dict[str, str]:
         return {
