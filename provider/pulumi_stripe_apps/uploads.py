@@ -1,8 +1,10 @@
 """Uploading app versions: the emulator's upload surface (`api`) or the Stripe CLI (`cli`).
 
 Stripe has no public upload API: against real Stripe the provider runs `stripe apps upload`, and
-cannot list Version History (the CLI has no such command), so adoption and the version rule are
-only as good as the provider's own state there. The emulator's upload surface answers both.
+cannot list Version History (the CLI has no such command), so the version rule is only as good as
+the provider's own state there, and an existing upload is adopted on Stripe's refusal of the declared
+version alone (CliUploader says why that is sound and what it cannot tell). The emulator's upload
+surface answers both.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from pulumi_stripe_apps.errors import StripeAppsError, upload_key_fix
 from pulumi_stripe_apps.retry import RATE_LIMIT_RETRIES, backoff
-from pulumi_stripe_apps.settings import Settings
+from pulumi_stripe_apps.settings import APP_IDS_HELP, Settings
 from pulumi_stripe_apps.stripe_api import CLIENTS
 
 if TYPE_CHECKING:
@@ -167,14 +169,31 @@ class ApiUploader:
         return str(secret) if secret else None
 
 
-# Some CLI versions print the app object's id (`app_...`); the current one does not (see CliUploader).
-_APP_OBJECT = re.compile(r"\b(app_[A-Za-z0-9]{8,})\b")  # not `app_id`
-# What the apps plugin prints when an upload did not land, whatever its exit code.
-# U+00D7 is the apps plugin's failure mark ("\u00d7 Failed to register NAME").
+# -- The Stripe CLI --------------------------------------------------------------------------------
+# Stripe documents neither the exit code of a refused upload nor the wording of its refusal, so the
+# transcript is read before the exit code decides anything (see CliUploader for what counts as what).
+
+# What the apps plugin prints when an upload did not land; U+00D7 is its failure mark
+# ("\u00d7 Failed to register NAME").
 _FAILURE_LINE = re.compile(r"^\s*(\u00d7|\u2717|Request failed\b|\[ERROR\]|Error:)", re.MULTILINE)
 _SUCCESS_LINE = re.compile(r"^\s*(✔\s*Uploaded\b|App uploaded successfully\b)", re.MULTILINE)
-_REQUEST_FAILED = re.compile(r"Request failed, status=(\d+), body=(\{.*\})", re.DOTALL)
-# The confirmation prompt (`... Do you want to proceed? [Y/n]:`) reads stdin; this is our answer.
+# Stripe's error as the plugin prints it; the body is JSON, on one line or pretty-printed over several.
+_REQUEST_FAILED = re.compile(r"Request failed, status=(\d+), body=")
+# A refusal's words: the version "already exists", "has already been uploaded", "exists already"...
+_ALREADY = re.compile(
+    r"\balready\s+(?:been\s+)?(?:uploaded|exists?|registered|published|in\s+use)\b|\bexists?\s+already\b",
+    re.IGNORECASE,
+)
+_VERSION_WORD = re.compile(r"\bversions?\b", re.IGNORECASE)
+# The app object's id, only where a CLI states it: a line of its own, labelled ("App ID: app_...",
+# "App object: app_..."). A token inside a URL or another word is never one: the Dashboard URL names
+# the manifest id, which may contain `app_` itself (`com.acme.app_billing01`).
+_APP_OBJECT = re.compile(
+    r"^[^\w\n]*(?i:app(?:lication)?\s+(?:object\s+)?id|app\s+object)\s*[:=]\s*(app_[A-Za-z0-9]+)[ \t]*$",
+    re.MULTILINE,
+)
+# The confirmation prompt (`... Do you want to proceed? [Y/n]:`) reads stdin; this is our answer, so
+# the prompt's default answer does not matter.
 CONFIRMATION = "y\n"
 
 
@@ -183,9 +202,33 @@ class CliUploader:
 
     The CLI builds and packages the app directory itself, so it uploads what its own rules pick:
     `bundle_dir` and `ignore` cannot be honoured and are refused at preview. The confirmation prompt
-    is answered on stdin. Success is the CLI's "Uploaded" line; a "Failed to register"/"Request failed" line is
-    a failure even when the exit code is 0. The CLI never prints the app object's id, so it comes
-    from stack config `stripe-apps:appIds` unless a CLI prints one.
+    is answered `y` on stdin.
+
+    The transcript decides, whatever the exit code (0 or not):
+    - already uploaded, adopted with a warning: Stripe refused the declared version because it holds
+      it. Either Stripe's error in the transcript (`Request failed, status=N, body={...}`) with code
+      `resource_already_exists` about the version (param `version`, or no param and a message about
+      the version), or a line saying the declared version already exists or was already uploaded, in
+      any wording that names that version.
+    - any other failure line or a non-zero exit fails, with the exit code, Stripe's code, status and
+      Request-Id when the transcript has them, its last lines and a fix; a 429 is run again after a
+      backoff first, as every other call is.
+    - uploaded: exit 0 and the success line ("✔ Uploaded NAME", "App uploaded successfully ...").
+
+    Why the refusal is sound evidence: only Stripe can say it holds a version, and the refusal is
+    Stripe saying so about this app (the CLI runs in its directory) and this version (it names the
+    version, or carries Stripe's code for it). A refusal about anything else (an app id taken, a
+    `resource_already_exists` on another param) is not adopted. What it cannot tell is the content:
+    Stripe shows no Version History or bundle through any API, so the stack takes the existing upload
+    as the declared content and says so. Nothing else knows more: the Install API names no version,
+    and a marker recorded before an upload would show only that a run of ours tried, not what Stripe
+    holds, and there is none when a person uploaded. Both recoveries rest on this: `pulumi up` after an
+    interrupted run, and the first run, where the first version is uploaded by hand with the CLI (that
+    creates the app object, whose id goes into `stripe-apps:appIds`) and `pulumi up` adopts it.
+
+    The app object's id comes from `stripe-apps:appIds`, or from a CLI that states it on a labelled
+    line (`_APP_OBJECT`); when both are present and differ, the upload fails naming both. The current
+    CLI never states it.
 
     The key is passed with `--api-key` (the CLI ignores STRIPE_API_KEY, stripe/stripe-apps#375), so
     it is visible to other local users in the process list while the upload runs; it is redacted from
@@ -222,34 +265,20 @@ class CliUploader:
         manifest_id, version = str(data.get("id")), str(data.get("version"))
         subject = f"app version {manifest_id}@{version}"
         for attempt in itertools.count(1):
-            output = self._run(app_dir, subject)
-            failure = _FAILURE_LINE.search(output)
-            error = _cli_error(subject, output) if failure is not None else None
+            returncode, output = self._run(app_dir, subject)
+            outcome = read_transcript(subject, version, output, returncode)
             # A rate-limited upload landed nothing: back off and run it again, as for every other call.
-            if error is None or error.http_status != 429 or attempt > RATE_LIMIT_RETRIES:
+            if not isinstance(outcome, StripeAppsError) or outcome.http_status != 429 or attempt > RATE_LIMIT_RETRIES:
                 break
             time.sleep(backoff(attempt, random.Random()))
-        adopted = False
-        if error is not None:
-            if error.code != "resource_already_exists":
-                raise error
-            # An earlier run uploaded this version and was cut off before it was recorded. Stripe shows
-            # no Version History to compare content with, so the version string is trusted.
-            adopted = True
-        elif _SUCCESS_LINE.search(output) is None:
-            raise StripeAppsError(
-                "uploading",
-                subject,
-                f"`stripe apps upload` did not report an upload: {_tail(output)}",
-                fix="run `stripe apps upload` in the app directory by hand to see what it asks or reports",
-            )
-        printed = _APP_OBJECT.search(output)
-        app = printed.group(1) if printed else self._app_ids.get(manifest_id, "")
-        if adopted:
+        if isinstance(outcome, StripeAppsError):
+            raise outcome
+        app = app_object_id(subject, manifest_id, output, self._app_ids.get(manifest_id))
+        if outcome == "exists":
             print(
-                f"warning: {subject} was already uploaded (an interrupted earlier run, or another uploader); "
-                "Stripe cannot show its content, so this stack takes it as the declared content. If the "
-                "content differs, bump `version`.",
+                f"warning: {subject} was already uploaded (an interrupted earlier run, a first upload by hand, "
+                "or another uploader); Stripe cannot show its content, so this stack takes it as the declared "
+                "content. If the content differs, bump `version`.",
                 file=sys.stderr,
             )
         return Upload(
@@ -265,7 +294,8 @@ class CliUploader:
             permissions=[str(p.get("permission")) for p in data.get("permissions") or [] if isinstance(p, dict)],
         )
 
-    def _run(self, app_dir: Path, subject: str) -> str:
+    def _run(self, app_dir: Path, subject: str) -> tuple[int, str]:
+        """The CLI's exit code and its transcript (stdout, then stderr), the key redacted."""
         env = {**os.environ, "STRIPE_CLI_TELEMETRY_OPTOUT": "1"}
         command = [self._command, "apps", "upload", "--api-key", self._key]
         try:
@@ -293,38 +323,90 @@ class CliUploader:
                 f"`stripe apps upload` did not finish within {self._timeout:.0f}s",
                 fix="raise stripe-apps:uploadTimeout, or run the upload by hand to see where it waits",
             ) from None
-        output = self._redact(done.stdout + "\n" + done.stderr)
-        if done.returncode != 0:
-            error = _cli_error(subject, output)
-            raise StripeAppsError(
-                "uploading",
-                subject,
-                f"`stripe apps upload` exited with {done.returncode}: {error.detail}",
-                code=error.code,
-                http_status=error.http_status,
-                request_id=error.request_id,
-                fix=error.fix,
-            )
-        return output
+        return done.returncode, self._redact(done.stdout + "\n" + done.stderr)
 
     def _redact(self, text: str) -> str:
         return text.replace(self._key, self._key[:8] + "***")
 
 
-def _cli_error(subject: str, output: str) -> StripeAppsError:
-    """The Stripe error inside a failed CLI transcript (`Request failed, status=N, body={...}`)."""
+def read_transcript(subject: str, version: str, output: str, returncode: int) -> str | StripeAppsError:
+    """What one run of `stripe apps upload` did: "uploaded", "exists" (Stripe refused the declared
+    version as already uploaded) or the failure, read from the transcript before the exit code."""
+    if _refused_as_existing(output, version):
+        return "exists"
+    if returncode != 0 or _FAILURE_LINE.search(output) is not None:
+        return _cli_error(subject, output, returncode)
+    if _SUCCESS_LINE.search(output) is None:
+        return StripeAppsError(
+            "uploading",
+            subject,
+            f"`stripe apps upload` exited with 0 but did not report an upload: {_tail(output)}",
+            fix="run `stripe apps upload` in the app directory by hand to see what it asks or reports",
+        )
+    return "uploaded"
+
+
+def app_object_id(subject: str, manifest_id: str, output: str, configured: str | None) -> str:
+    """The app object's id: `stripe-apps:appIds`, or what the CLI states on a labelled line; "" when neither."""
+    stated = sorted({found.group(1) for found in _APP_OBJECT.finditer(output)} - {manifest_id})
+    if len(stated) > 1 or (stated and configured and stated[0] != configured):
+        named = " and ".join(stated)
+        raise StripeAppsError(
+            "uploading",
+            subject,
+            f"`stripe apps upload` states app object {named}"
+            + (f", but stripe-apps:appIds maps {manifest_id} to {configured}" if configured else "")
+            + "; the version was uploaded, and is adopted by the next `pulumi up` once the id is right",
+            fix=APP_IDS_HELP.replace("MANIFEST_ID", manifest_id),
+        )
+    return configured or (stated[0] if stated else "")
+
+
+def _stripe_error(output: str) -> tuple[int, dict[str, Any]] | None:
+    """Stripe's status and error object inside a CLI transcript (`Request failed, status=N, body={...}`)."""
     found = _REQUEST_FAILED.search(output)
-    body: dict[str, Any] = {}
-    if found is not None:
-        with contextlib.suppress(ValueError):
-            parsed = json.loads(found.group(2))
-            body = parsed.get("error", {}) if isinstance(parsed, dict) else {}
-    status = int(found.group(1)) if found else None
+    if found is None:
+        return None
+    error: dict[str, Any] = {}
+    with contextlib.suppress(ValueError):
+        parsed, _ = json.JSONDecoder().raw_decode(output, found.end())
+        if isinstance(parsed, dict) and isinstance(parsed.get("error"), dict):
+            error = parsed["error"]
+    return int(found.group(1)), error
+
+
+def _names_version(text: str, version: str) -> bool:
+    """`text` names `version` as a whole token (`1.0.0`, `v1.0.0`, `'1.0.0'`; not `11.0.0` or `1.0.0.1`)."""
+    return re.search(rf"(?<![\w.-])v?{re.escape(version)}(?![\w-]|\.\w)", text) is not None
+
+
+def _refused_as_existing(output: str, version: str) -> bool:
+    """Stripe refused the upload because it already holds this version (see CliUploader)."""
+    found = _stripe_error(output)
+    if found is not None and found[1]:
+        error = found[1]
+        param, message = error.get("param"), str(error.get("message") or "")
+        if param not in (None, "version"):
+            return False  # about something else: an app id, a field of the manifest
+        if error.get("code") == "resource_already_exists":
+            return param == "version" or _names_version(message, version) or _VERSION_WORD.search(message) is not None
+        return _ALREADY.search(message) is not None and _names_version(message, version)
+    return any(_ALREADY.search(line) and _names_version(line, version) for line in output.splitlines())
+
+
+def _cli_error(subject: str, output: str, returncode: int) -> StripeAppsError:
+    """A failed upload: the exit code, Stripe's error when the transcript carries one, its last lines and a fix."""
+    found = _stripe_error(output)
+    status, body = found if found is not None else (None, {})
+    message = str(body.get("message") or "")
     request_log = str(body.get("request_log_url") or "")
+    detail = f"`stripe apps upload` exited with {returncode}: " + (
+        f"{message} (its last lines: {_tail(output)})" if message else _tail(output)
+    )
     return StripeAppsError(
         "uploading",
         subject,
-        str(body.get("message") or _tail(output)),
+        detail,
         code=body.get("code"),
         param=body.get("param"),
         http_status=status,
@@ -340,9 +422,10 @@ _CLI_FIXES = {
 }
 
 
-def _tail(output: str, lines: int = 6) -> str:
+def _tail(output: str, lines: int = 6, width: int = 300) -> str:
+    """The transcript's last non-empty lines on one line, each cut to `width` (a JSON body can be long)."""
     kept = [line.strip() for line in output.strip().splitlines() if line.strip()]
-    return " | ".join(kept[-lines:]) or "no output"
+    return " | ".join(line if len(line) <= width else line[:width] + "..." for line in kept[-lines:]) or "no output"
 
 
 @contextlib.contextmanager

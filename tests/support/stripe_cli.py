@@ -2,8 +2,16 @@
 
 It asks the real confirmation prompt on stdin, packages the app directory, uploads it to the
 emulator's internal address (which the provider is never given) and prints the real transcript:
-no `app_...` id on success, and a "Failed to register" transcript with exit code 0 on a refused
-upload. Run through the `stripe` wrapper that `install_stripe_cli` writes.
+no `app_...` id on success (the Dashboard URL names the manifest id, which may contain `app_`), and a
+"Failed to register" transcript on a refused upload. Run through the `stripe` wrapper that
+`install_stripe_cli` writes.
+
+What Stripe does not document is selectable (`set_cli_behaviour`, a file beside the CLI read on every
+run), so tests cover each choice instead of a guess; the defaults are the transcripts above:
+`refused_exit` the exit code of a refused upload (0 or 1), `exists_wording` how a refusal of an
+existing version reads (`request_failed`: Stripe's `Request failed, status=400, body={...}`; `plain`:
+`Error: version 1.0.0 of com.example.billing has already been uploaded`), `prompt_default` the answer an
+empty line gives the prompt (`yes`: `[Y/n]` proceeds; `no`: `[y/N]` cancels).
 
 Seeded failure modes (`set_cli_faults`, for the reliability suite): `crash_before` dies before the upload
 is sent, `crash_after` dies once the upload has landed, `double` sends the upload twice (an uploader that
@@ -30,6 +38,13 @@ SKIPPED = {"node_modules", ".git", ".build", "dist"}
 FAILURE_MARK = "\u00d7"  # the apps plugin's failure mark, a multiplication sign
 CLI_FAULT_KINDS = ("crash_before", "crash_after", "double")
 FAULTS_FILE, FAULT_LOG, FAULT_RUNS = "faults.json", "faults.log", "faults.runs"
+BEHAVIOUR_FILE = "behaviour.json"
+# Each undocumented behaviour: its choices, the first being the default.
+BEHAVIOURS: dict[str, tuple[Any, ...]] = {
+    "refused_exit": (0, 1),
+    "exists_wording": ("request_failed", "plain"),
+    "prompt_default": ("yes", "no"),
+}
 
 
 def package(app_dir: Path) -> bytes:
@@ -51,6 +66,20 @@ def set_cli_faults(cli: Path, seed: int, rules: list[dict[str, Any]]) -> None:
     (cli.parent / FAULTS_FILE).write_text(json.dumps({"seed": seed, "rules": rules}))
     (cli.parent / FAULT_LOG).write_text("")
     (cli.parent / FAULT_RUNS).write_text("0")
+
+
+def set_cli_behaviour(cli: Path, **choices: Any) -> None:
+    """Picks undocumented behaviours of the stand-in at `cli` (see BEHAVIOURS); the rest keep their defaults."""
+    for name, value in choices.items():
+        if value not in BEHAVIOURS.get(name, ()):
+            raise ValueError(f"{name}={value!r}: the stand-in's behaviours are {BEHAVIOURS}")
+    (cli.parent / BEHAVIOUR_FILE).write_text(json.dumps(choices))
+
+
+def _behaviour(directory: Path) -> dict[str, Any]:
+    path = directory / BEHAVIOUR_FILE
+    chosen = json.loads(path.read_text()) if path.exists() else {}
+    return {name: chosen.get(name, choices[0]) for name, choices in BEHAVIOURS.items()}
 
 
 def clear_cli_faults(cli: Path) -> None:
@@ -99,24 +128,36 @@ def _post(internal_url: str, api_key: str, manifest_text: str, bundle: bytes) ->
     )
 
 
-def upload(internal_url: str, api_key: str | None, app_dir: Path, fault: str | None = None) -> int:
+def upload(
+    internal_url: str,
+    api_key: str | None,
+    app_dir: Path,
+    fault: str | None = None,
+    behaviour: dict[str, Any] | None = None,
+) -> int:
+    chosen = behaviour or {name: choices[0] for name, choices in BEHAVIOURS.items()}
     manifest_path = app_dir / "stripe-app.json"
     if not manifest_path.is_file():
         print("Error: stripe-app.json not found; run this command in the app's directory", file=sys.stderr)
         return 1
     manifest_text = manifest_path.read_text(encoding="utf-8")
     manifest = json.loads(manifest_text)
-    name, manifest_id = manifest.get("name", "app"), manifest.get("id", "")
+    name, manifest_id, version = manifest.get("name", "app"), manifest.get("id", ""), manifest.get("version", "")
     if not api_key:
         print("Error: you have not configured API keys yet; run `stripe login` or pass --api-key", file=sys.stderr)
         return 1
-    sys.stdout.write(f"You are about to upload your Stripe App {name} to your account. Do you want to proceed? [Y/n]: ")
+    proceed_by_default = chosen["prompt_default"] == "yes"
+    options = "[Y/n]" if proceed_by_default else "[y/N]"
+    sys.stdout.write(
+        f"You are about to upload your Stripe App {name} to your account. Do you want to proceed? {options}: "
+    )
     sys.stdout.flush()
     answer = sys.stdin.readline()
     if not answer:
         print("\nError: the prompt could not be answered (no input)", file=sys.stderr)
         return 1
-    if answer.strip().lower() not in ("", "y", "yes"):
+    reply = answer.strip().lower()
+    if reply not in ("y", "yes") and (reply or not proceed_by_default):
         print("Upload cancelled.")
         return 0
     print("✔ Built files for production")
@@ -134,10 +175,15 @@ def upload(internal_url: str, api_key: str | None, app_dir: Path, fault: str | N
         print(f"[ERROR] plugin.child.apps: plugin process exited: {type(error).__name__}: exit status 2")
         return 1
     if response.status_code >= 400:
-        # The apps plugin reports a refused upload in its transcript and still exits 0.
-        print(f"{FAILURE_MARK} Failed to register {name}")
-        print(f"Request failed, status={response.status_code}, body={response.text}")
-        return 0
+        code = None
+        with contextlib.suppress(ValueError, AttributeError):
+            code = response.json().get("error", {}).get("code")
+        if code == "resource_already_exists" and chosen["exists_wording"] == "plain":
+            print(f"Error: version {version} of {manifest_id} has already been uploaded", file=sys.stderr)
+        else:
+            print(f"{FAILURE_MARK} Failed to register {name}")
+            print(f"Request failed, status={response.status_code}, body={response.text}")
+        return int(chosen["refused_exit"])
     if fault == "crash_after":
         print("[ERROR] plugin.child.apps: plugin process exited: signal: killed (injected after the upload)")
         return 1
@@ -158,7 +204,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"unknown command {args.plugin} {args.command}", file=sys.stderr)
         return 1
     fault = _draw(Path(args.faults).parent) if args.faults else None
-    return upload(args.internal_url.rstrip("/"), args.api_key, Path.cwd(), fault)
+    behaviour = _behaviour(Path(args.faults).parent) if args.faults else None
+    return upload(args.internal_url.rstrip("/"), args.api_key, Path.cwd(), fault, behaviour)
 
 
 def install_stripe_cli(directory: Path, internal_url: str) -> Path:
