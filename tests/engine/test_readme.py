@@ -1,4 +1,5 @@
-"""The README's stack code runs as written: each ```python block is a program, run with the CLI."""
+"""The README's stack code runs as written: each ```python block is a program, run with the CLI on both surfaces
+(users copy these snippets, and point them at api.stripe.com)."""
 
 from __future__ import annotations
 
@@ -7,9 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from stripe_apps_emulator.testing import RunningEmulator
 from tests.support.apps import write_app
+from tests.support.emulator import objects
 from tests.support.engine import EngineSandbox
+from tests.support.surfaces import Surface
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.e2e
@@ -24,17 +26,13 @@ def test_readme_has_stack_code() -> None:
 
 
 @pytest.mark.parametrize("index", range(len(python_blocks())))
-def test_readme_stack_code_runs(index: int, engine: EngineSandbox, emulator: RunningEmulator, tmp_path: Path) -> None:
+def test_readme_stack_code_runs(index: int, engine: EngineSandbox, surface: Surface, tmp_path: Path) -> None:
     project = tmp_path / "project"
     project.mkdir()
     (project / "Pulumi.yaml").write_text("name: readme\nruntime:\n  name: python\n  options:\n    toolchain: pip\n")
     (project / "__main__.py").write_text(python_blocks()[index])
     write_app(project / "billing-app")
-    env = {
-        "STRIPE_APPS_API_BASE": emulator.url,
-        "STRIPE_APPS_TEST_API_KEY": emulator.keys["default"]["test"],
-        "STRIPE_APPS_LIVE_API_KEY": emulator.keys["default"]["live"],
-    }
+    env = surface.env()  # the environment fallbacks the README's Configuration table names
     for args in (
         ["stack", "init", "dev"],
         ["up", "--yes"],
@@ -44,3 +42,6 @@ def test_readme_stack_code_runs(index: int, engine: EngineSandbox, emulator: Run
     ):
         done = engine.cli(args, cwd=project, env=env)
         assert done.returncode == 0, f"pulumi {' '.join(args)}:\n{done.stdout}\n{done.stderr}"
+        if args[0] == "up":
+            assert len(objects(surface.control, "upload")) == 1 and objects(surface.control, "install")
+    assert objects(surface.control, "install") == []

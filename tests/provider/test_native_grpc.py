@@ -1,4 +1,5 @@
-"""The native plugin at the gRPC level: every ResourceProvider method over a real socket, against the emulator."""
+"""The native plugin at the gRPC level: every ResourceProvider method over a real socket, against the emulator on
+both surfaces (its full surface, and Stripe's public surface with the Stripe CLI stand-in)."""
 
 from __future__ import annotations
 
@@ -79,7 +80,36 @@ def test_check_config_names_the_bad_key(plugin: provider_pb2_grpc.ResourceProvid
     assert changed.changes == provider_pb2.DiffResponse.DIFF_SOME and list(changed.replaces) == []
 
 
-@pytest.mark.parametrize("surface", ["full"], indirect=True)
+def writes(surface: Surface) -> list[str]:
+    """Every API write the emulator saw, on either address (the Stripe CLI's uploads reach the internal one)."""
+    return [
+        f"{entry['method']} {entry['path']}"
+        for entry in surface.control.requests()
+        if entry["path"].startswith("/v1/") and entry["method"] != "GET"
+    ]
+
+
+def test_a_public_install_passes_check_on_the_emulator_and_is_refused_on_stripe(
+    configured: provider_pb2_grpc.ResourceProviderStub, surface: Surface
+) -> None:
+    """Marketplace review has no public API: on Stripe a public install is refused at Check, before any call."""
+    news = {
+        "app": "app_" + "a" * 14,
+        "version": "1.0.0",
+        "mode": "live",
+        "distribution": "public",
+        "requestedAccess": {"permissions": ["customer_read"]},
+    }
+    public = configured.Check(provider_pb2.CheckRequest(urn=urn(INSTALL, "p"), type=INSTALL, news=struct(news)))
+    if surface.is_stripe:
+        assert [failure.property for failure in public.failures] == ["distribution"]
+        assert "no public Stripe API (the Dashboard only)" in public.failures[0].reason
+        assert "uninstall the app from live mode, then submit it for review" in public.failures[0].reason
+    else:
+        assert list(public.failures) == []
+    assert writes(surface) == []
+
+
 def test_the_lifecycle_of_an_install_over_grpc(
     configured: provider_pb2_grpc.ResourceProviderStub, surface: Surface, tmp_path: Path
 ) -> None:
@@ -94,8 +124,14 @@ def test_the_lifecycle_of_an_install_over_grpc(
         provider_pb2.CreateRequest(urn=urn(VERSION, "v"), type=VERSION, properties=checked.inputs)
     )
     version = plain(created.properties)
-    assert version["status"] == "completed"
-    assert version["signingSecret"][SIG_KEY] == SECRET_SIG  # a secret output stays marked
+    assert version["app"] == objects(surface.control, "app")[0]["id"]
+    assert [upload["version"] for upload in objects(surface.control, "upload")] == ["1.0.0"]
+    if surface.is_stripe:
+        # The CLI reports acceptance only, and the signing secret is read in the Dashboard there.
+        assert version["status"] == "uploaded" and version.get("signingSecret") is None
+    else:
+        assert version["status"] == "completed"
+        assert version["signingSecret"][SIG_KEY] == SECRET_SIG  # a secret output stays marked
 
     # Preview: an unknown app passes Check; a wrong mode fails it, named in the schema's casing.
     preview = configured.Check(
@@ -146,7 +182,16 @@ def test_the_lifecycle_of_an_install_over_grpc(
     )
     assert plain(updated.properties)["status"] == "installed"
 
-    imported = configured.Read(provider_pb2.ReadRequest(id=f"test/{installed.id}", urn=urn(INSTALL, "x"), type=INSTALL))
+    # Stripe's Install API names no installed version: only the emulator's Version History can, so on Stripe the
+    # import id names it.
+    import_id = f"test/{installed.id}@1.0.0" if surface.is_stripe else f"test/{installed.id}"
+    if surface.is_stripe:
+        with pytest.raises(grpc.RpcError) as unnamed:
+            configured.Read(provider_pb2.ReadRequest(id=f"test/{installed.id}", urn=urn(INSTALL, "x"), type=INSTALL))
+        assert f"name the installed version in the import id: test/{installed.id}@VERSION" in str(
+            unnamed.value.details()
+        )
+    imported = configured.Read(provider_pb2.ReadRequest(id=import_id, urn=urn(INSTALL, "x"), type=INSTALL))
     assert imported.id == installed.id
     rebuilt = plain(imported.inputs)
     expected = {"app": version["app"], "version": "1.0.0", "mode": "test", "distribution": "private"}
@@ -161,13 +206,12 @@ def test_the_lifecycle_of_an_install_over_grpc(
     )
     assert gone.id == ""  # the engine plans a create
     with pytest.raises(grpc.RpcError) as missing:
-        configured.Read(provider_pb2.ReadRequest(id=f"test/{installed.id}", urn=urn(INSTALL, "x"), type=INSTALL))
+        configured.Read(provider_pb2.ReadRequest(id=import_id, urn=urn(INSTALL, "x"), type=INSTALL))
     assert "No such app install" in str(missing.value.details())
     assert "Traceback" not in str(missing.value.details())
     assert objects(surface.control, "install") == []
 
 
-@pytest.mark.parametrize("surface", ["full"], indirect=True)
 def test_a_secret_input_stays_secret_and_imports_by_name(
     configured: provider_pb2_grpc.ResourceProviderStub, surface: Surface
 ) -> None:

@@ -1,8 +1,10 @@
 """Bad input: arbitrary manifests and arguments fail at preview naming a property, never with a traceback.
 
-The fuzz is seeded (SIZE.fuzz_seed, or STRIPE_APPS_FUZZ_SEED) and prints its seed; examples that once failed
-are kept as `@example`s. Every case is counted whatever its outcome, and the counts are kept even when a
-test fails."""
+Both fuzzes run on both surfaces (the provider configured as for the emulator's full surface, and as for
+Stripe's public surface, where `bundle_dir`, `ignore`, public distribution and a live install without its
+version's access are refused at preview). The fuzz is seeded (SIZE.fuzz_seed, or STRIPE_APPS_FUZZ_SEED) and
+prints its seed; examples that once failed are kept as `@example`s. Every case is counted whatever its
+outcome, and the counts are kept even when a test fails."""
 
 from __future__ import annotations
 
@@ -23,12 +25,12 @@ from pulumi.dynamic import ConfigureRequest
 from pulumi_stripe_apps import AppInstallation, AppVersion
 from pulumi_stripe_apps.resources.app_installation import AppInstallationProvider
 from pulumi_stripe_apps.resources.app_version import AppVersionProvider
-from stripe_apps_emulator.testing import RunningEmulator
 from tests.reliability.conftest import Record, record_row
-from tests.reliability.support import MODES, SIZE, config
+from tests.reliability.support import MODES, SIZE
 from tests.support.apps import write_app
 from tests.support.engine import EngineSandbox
 from tests.support.errors import stray_tracebacks
+from tests.support.surfaces import Surface
 
 BASE: dict[str, Any] = {
     "id": "com.example.fuzz",
@@ -105,54 +107,103 @@ class _Counted:
             CHECKED["failures"] += 1
 
 
+@pytest.fixture
+def surface_settings(surface: Surface) -> dict[str, str]:
+    """The provider's settings on `surface`, as the engine tests set them (BASE's manifest id has an app id)."""
+    return surface.settings(app_ids=[BASE["id"]])
+
+
+# The fixtures only supply fixed settings (check() makes no call), so every example shares them.
 @seed(FUZZ_SEED)
 @settings(
     max_examples=SIZE.fuzz_check_examples,
     deadline=None,
     database=None,
-    suppress_health_check=[HealthCheck.too_slow],
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
 )
 @given(manifest=manifests, ignore=ignores, bundle=st.sampled_from([None, "app", "missing"]))
+@example(manifest=json.dumps(BASE), ignore=[], bundle=None)  # passes on both surfaces: the checked inputs hold
 def test_app_version_check_never_raises_and_names_a_property(
-    manifest: str, ignore: list[str], bundle: str | None, tmp_path_factory: pytest.TempPathFactory
+    manifest: str,
+    ignore: list[str],
+    bundle: str | None,
+    surface: Surface,
+    surface_settings: dict[str, str],
+    tmp_path_factory: pytest.TempPathFactory,
 ) -> None:
     with _Counted():
-        _check_app_version(manifest, ignore, bundle, tmp_path_factory)
+        _check_app_version(manifest, ignore, bundle, surface, surface_settings, tmp_path_factory)
 
 
 def _check_app_version(
-    manifest: str, ignore: list[str], bundle: str | None, tmp_path_factory: pytest.TempPathFactory
+    manifest: str,
+    ignore: list[str],
+    bundle: str | None,
+    surface: Surface,
+    surface_settings: dict[str, str],
+    tmp_path_factory: pytest.TempPathFactory,
 ) -> None:
     app_dir = write_app(tmp_path_factory.mktemp("app"))
     (app_dir / "stripe-app.json").write_text(manifest)
     bundle_dir = {None: None, "app": str(app_dir), "missing": str(app_dir / "missing")}[bundle]
     news = {"app_dir": str(app_dir), "bundle_dir": bundle_dir, "ignore": ignore}
-    result = AppVersionProvider().check({}, news)
+    provider = AppVersionProvider()
+    provider.configure(cast(ConfigureRequest, _Configure(surface_settings)))
+    result = provider.check({}, news)
     for failure in result.failures or []:
         assert isinstance(failure.property, str) and failure.property, failure
         assert isinstance(failure.reason, str) and failure.reason.strip(), failure
+    failed = {failure.property for failure in result.failures or []}
+    if surface.is_stripe:
+        # The Stripe CLI packages the app directory by its own rules: both are refused at preview, never uploaded.
+        assert {name for name, value in (("bundle_dir", bundle_dir), ("ignore", ignore)) if value} <= failed
+    if manifest == json.dumps(BASE) and not bundle_dir and not ignore:
+        assert not result.failures, result.failures
     if not result.failures:
         assert result.inputs["app_id"] == json.loads(manifest)["id"]
+        if surface.is_stripe:  # the app object id comes from stripe-apps:appIds
+            app_ids = json.loads(surface_settings["stripe-apps:appIds"])
+            assert result.inputs["app"] == app_ids.get(result.inputs["app_id"]), result.inputs
 
 
 keys = st.sampled_from(["sk_test_" + "a" * 24, "rk_live_" + "b" * 24, "pk_test_" + "c" * 24, ""]) | st.text(max_size=30)
 
 
 @seed(FUZZ_SEED)
-@settings(max_examples=SIZE.fuzz_check_examples, deadline=None, database=None)
+@settings(
+    max_examples=SIZE.fuzz_check_examples,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
 @given(app=apps, version=versions, mode=modes, distribution=distributions, key=keys, old_distribution=distributions)
 def test_app_installation_check_never_raises_and_never_shows_the_key(
-    *, app: str | None, version: str | None, mode: str, distribution: str, key: str, old_distribution: str
+    *,
+    app: str | None,
+    version: str | None,
+    mode: str,
+    distribution: str,
+    key: str,
+    old_distribution: str,
+    surface: Surface,
+    surface_settings: dict[str, str],
 ) -> None:
     with _Counted():
-        _check_app_installation(app, version, mode, distribution, key, old_distribution)
+        _check_app_installation(app, version, mode, distribution, key, old_distribution, surface, surface_settings)
 
 
 def _check_app_installation(
-    app: str | None, version: str | None, mode: str, distribution: str, key: str, old_distribution: str
+    app: str | None,
+    version: str | None,
+    mode: str,
+    distribution: str,
+    key: str,
+    old_distribution: str,
+    surface: Surface,
+    surface_settings: dict[str, str],
 ) -> None:
     provider = AppInstallationProvider()
-    provider.configure(cast(ConfigureRequest, _Configure(dict.fromkeys(_KEY_CONFIG, key))))
+    provider.configure(cast(ConfigureRequest, _Configure({**surface_settings, **dict.fromkeys(_KEY_CONFIG, key)})))
     news = {"app": app, "version": version, "mode": mode, "distribution": distribution}
     result = provider.check({"distribution": old_distribution}, news)
     for failure in result.failures or []:
@@ -160,6 +211,14 @@ def _check_app_installation(
         assert failure.reason.strip(), failure
         if failure.property == "mode" and len(key) >= 16:
             assert key[8:] not in failure.reason, failure  # a key's secret part never reaches a message
+    failed = {failure.property for failure in result.failures or []}
+    if surface.is_stripe:
+        # Refused on Stripe at preview: Marketplace review has no public API, and a live install's permission
+        # gate needs the version's access (no Version History to read it from).
+        if distribution == "public":
+            assert "distribution" in failed, result.failures
+        if mode == "live":
+            assert "requested_access" in failed, result.failures
     assert bool(result.failures) or (mode in MODES and isinstance(app, str) and app.startswith("app_"))
 
 
@@ -217,11 +276,11 @@ def problems(text: str) -> tuple[list[tuple[str, str]], list[str]]:
 @pytest.mark.slow
 @pytest.mark.e2e
 def test_preview_of_arbitrary_input_passes_or_names_a_property(
-    engine: EngineSandbox, emulator: RunningEmulator, tmp_path: Path, record: Record
+    engine: EngineSandbox, surface: Surface, tmp_path: Path, record: Record
 ) -> None:
     print(f"fuzz seed {FUZZ_SEED} (STRIPE_APPS_FUZZ_SEED={FUZZ_SEED} reproduces this run)")
     outcomes = {"cases": 0, "passed": 0, "check_failures": 0, "wrong_reports": 0, "tracebacks": 0}
-    stack = engine.inline_stack(lambda: None, config=config(emulator))
+    stack = engine.inline_stack(lambda: None, config=surface.config(app_ids=[BASE["id"]]))
     app_dir = write_app(tmp_path / "fuzz-app")
 
     @seed(FUZZ_SEED)
@@ -276,5 +335,13 @@ def test_preview_of_arbitrary_input_passes_or_names_a_property(
     try:
         preview()
     finally:
-        record("fuzz_engine", seed=FUZZ_SEED, **outcomes)
+        record("fuzz_engine", seed=FUZZ_SEED, surface=surface.name, **outcomes)
     assert outcomes["wrong_reports"] == 0
+    # Preview changes nothing, whatever the input: no API write, and on Stripe's surface no CLI upload either
+    # (the CLI's requests reach the emulator's internal address and are logged too).
+    writes = [
+        f"{entry['method']} {entry['path']}"
+        for entry in surface.control.requests()
+        if entry["path"].startswith("/v1/") and entry["method"] != "GET"
+    ]
+    assert writes == []
