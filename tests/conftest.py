@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from pulumi_stripe_apps import surface as surfaces
 from stripe_apps_emulator.testing import ControlClient, RunningEmulator, running_emulator
 from tests.support.engine import EngineSandbox
 from tests.support.surfaces import SURFACES, Surface, serving
@@ -28,6 +29,12 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             "the engine environment is not set: run the tests with `make test` "
             f"(or `. scripts/env.sh` first); missing: {', '.join(missing) or 'pulumi on PATH'}"
         )
+
+
+@pytest.fixture(autouse=True)
+def _unknown_addresses() -> None:
+    """Providers made in this process ask each address what it is afresh: emulators of either surface reuse ports."""
+    surfaces.forget()
 
 
 @pytest.fixture(params=SURFACES)

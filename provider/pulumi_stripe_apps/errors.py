@@ -74,10 +74,6 @@ def default_fix(error: StripeAppsError) -> str | None:
     return None
 
 
-def is_missing(error: StripeAppsError) -> bool:
-    return error.http_status == 404 or error.code == "resource_missing"
-
-
 # Uploads, Version History and the app object use the test-mode key.
 UPLOAD_KEY_FIXES = {
     401: "the API key was refused (revoked or wrong account): set a valid key with "

@@ -47,7 +47,7 @@ class StripeHttp:
             base_url=api_base,
             timeout=timeout,
             transport=transport,
-            verify=_tls_context() if api_base.startswith("https:") else False,
+            verify=tls_context() if api_base.startswith("https:") else False,
             headers={
                 "Authorization": f"Bearer {api_key}",
                 "User-Agent": "pulumi-stripe-apps",
@@ -149,7 +149,17 @@ class StripeHttp:
                 self._sleep(backoff(retries, self._rng))
                 continue
             failure = error_from_response(action, subject, response)
+            if failure.http_status == 404 and failure.code is None:
+                # No route answered, not an object: Stripe's `Unrecognized request URL`, a proxy's or a gateway's.
+                raise failure.with_fix(unrecognized_route_fix(str(self._client.base_url)))
             raise failure.with_fix((fix(failure) if fix else None) or default_fix(failure))
+
+
+def unrecognized_route_fix(api_base: str) -> str:
+    return (
+        f"is stripe-apps:apiBase the API root, without /v1? It is {api_base.rstrip('/')}; for Stripe leave it unset "
+        "(https://api.stripe.com), for the emulator use the address `stripe-apps-emulator serve` prints"
+    )
 
 
 def form_pairs(params: Mapping[str, Any], prefix: str = "") -> list[tuple[str, str]]:
@@ -174,7 +184,7 @@ def form_pairs(params: Mapping[str, Any], prefix: str = "") -> list[tuple[str, s
 _TLS_LOCK = threading.Lock()
 
 
-def _tls_context() -> ssl.SSLContext:
+def tls_context() -> ssl.SSLContext:
     """httpx's default TLS settings, built once per process (under a lock: the engine makes up to four
     calls at once): building them loads the CA bundle, ~30 ms of CPU under the GIL."""
     with _TLS_LOCK:

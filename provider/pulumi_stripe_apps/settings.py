@@ -8,10 +8,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
+from pulumi_stripe_apps.surface import Surface, surface_of
+
 Mode = Literal["test", "sandbox", "live"]
 MODES: tuple[Mode, ...] = ("test", "sandbox", "live")
 UploaderKind = Literal["api", "cli"]
-Surface = Literal["full", "public"]
 STRIPE_API_BASE = "https://api.stripe.com"
 APP_IDS_HELP = (
     "find the app's id (app_...) in the Dashboard: Developers > Apps (or the URL of the app's page) after its "
@@ -48,7 +49,8 @@ class Settings:
 
     api_base: str = STRIPE_API_BASE
     keys: dict[Mode, str] = field(default_factory=dict, repr=False)
-    uploader: UploaderKind = "cli"
+    # As configured; None picks by surface (`uploader`).
+    uploader_setting: UploaderKind | None = None
     stripe_cli: str = "stripe"
     upload_timeout: float = 300.0
     poll_timeout: float = 120.0
@@ -56,9 +58,27 @@ class Settings:
 
     @property
     def surface(self) -> Surface:
-        """`full` with the emulator's upload surface (Version History, app objects, review); `public` with
-        only what api.stripe.com serves plus the Stripe CLI."""
-        return "full" if self.uploader == "api" else "public"
+        """`full` when the API base is the emulator (it answered the emulator's handshake): Version History,
+        app objects and review are there; `public` for everything else, api.stripe.com first (surface.py)."""
+        return surface_of(self.api_base)
+
+    @property
+    def uploader(self) -> UploaderKind:
+        """The configured uploader, else the emulator's upload API on its full surface and the Stripe CLI
+        everywhere else (Stripe has no upload API)."""
+        if self.uploader_setting is not None:
+            return self.uploader_setting
+        return "api" if self.surface == "full" else "cli"
+
+    def uploader_problem(self) -> str | None:
+        """Why the configured uploader cannot work on this surface; None when it can."""
+        if self.uploader_setting == "api" and self.surface == "public":
+            return (
+                f"stripe-apps:uploader is `api`, the emulator's upload API, but {self.api_base} did not answer as "
+                "the emulator (Stripe has no upload API): remove stripe-apps:uploader so the Stripe CLI uploads, "
+                "or point stripe-apps:apiBase at the emulator"
+            )
+        return None
 
     def app_object_id(self, manifest_id: str) -> str | None:
         return self.app_ids.get(manifest_id)
@@ -117,16 +137,14 @@ def load_settings(lookup: Callable[[str], object]) -> Settings:
         key = value(KEY_CONFIG[mode])
         if key:
             keys[mode] = key
-    api_base = (value("stripe-apps:apiBase") or STRIPE_API_BASE).rstrip("/")
-    # Stripe has no upload API: against api.stripe.com only the Stripe CLI uploads. Any other base is
-    # taken for the emulator, whose upload surface needs no CLI.
-    uploader = value("stripe-apps:uploader") or ("cli" if api_base == STRIPE_API_BASE else "api")
-    if uploader not in ("api", "cli"):
+    api_base = (value("stripe-apps:apiBase") or STRIPE_API_BASE).strip().rstrip("/")
+    uploader = value("stripe-apps:uploader")
+    if uploader not in (None, "api", "cli"):
         raise ValueError(f"stripe-apps:uploader must be `api` or `cli`, not {uploader!r}")
     return Settings(
         api_base=api_base,
         keys=keys,
-        uploader="cli" if uploader == "cli" else "api",
+        uploader_setting=None if uploader is None else ("cli" if uploader == "cli" else "api"),
         stripe_cli=value("stripe-apps:stripeCli") or "stripe",
         upload_timeout=float(value("stripe-apps:uploadTimeout") or 300),
         poll_timeout=float(value("stripe-apps:pollTimeout") or 120),

@@ -126,14 +126,10 @@ class ApiUploader:
         return list(self._pages({"app": app}, f"app {app}"))
 
     def get(self, upload_id: str) -> Upload | None:
-        try:
-            found = self._http.get(
-                f"{UPLOADS_PATH}/{upload_id}", action="reading", subject=f"upload {upload_id}", fix=upload_key_fix
-            )
-        except StripeAppsError as error:
-            if error.http_status == 404:
-                return None
-            raise
+        """The upload; a missing one raises Stripe's `resource_missing` (gone.py decides what that means)."""
+        found = self._http.get(
+            f"{UPLOADS_PATH}/{upload_id}", action="reading", subject=f"upload {upload_id}", fix=upload_key_fix
+        )
         return Upload.from_api(found)
 
     def upload(self, app_dir: Path, bundle_root: Path, files: Sequence[str], fingerprint: str) -> Upload:
@@ -431,6 +427,9 @@ def _tail(output: str, lines: int = 6, width: int = 300) -> str:
 @contextlib.contextmanager
 def uploader_for(settings: Settings) -> Iterator[Uploader]:
     """The configured upload backend; its connections close when the block ends."""
+    problem = settings.uploader_problem()
+    if problem:  # `check` refuses it first; the emulator's upload routes are never called on Stripe
+        raise StripeAppsError("uploading", "with stripe-apps:uploader", problem)
     uploader: Uploader = CliUploader(settings) if settings.uploader == "cli" else ApiUploader(settings)
     try:
         yield uploader

@@ -47,6 +47,10 @@ export class AppSecret extends pulumi.CustomResource {
     }
 
     /**
+     * The account whose Secret Store holds the secret.
+     */
+    declare public /*out*/ readonly account: pulumi.Output<string | undefined>;
+    /**
      * When Stripe stored the current payload (unix seconds).
      */
     declare public /*out*/ readonly created: pulumi.Output<number>;
@@ -105,9 +109,11 @@ export class AppSecret extends pulumi.CustomResource {
             resourceInputs["payload"] = args?.payload ? pulumi.secret(args.payload) : undefined;
             resourceInputs["scope"] = args?.scope;
             resourceInputs["user"] = args?.user;
+            resourceInputs["account"] = undefined /*out*/;
             resourceInputs["created"] = undefined /*out*/;
             resourceInputs["livemode"] = undefined /*out*/;
         } else {
+            resourceInputs["account"] = undefined /*out*/;
             resourceInputs["created"] = undefined /*out*/;
             resourceInputs["expiresAt"] = undefined /*out*/;
             resourceInputs["livemode"] = undefined /*out*/;

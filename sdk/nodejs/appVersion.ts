@@ -47,6 +47,10 @@ export class AppVersion extends pulumi.CustomResource {
     }
 
     /**
+     * The account the version was uploaded to, as the emulator's key names it; null through the Stripe CLI.
+     */
+    declare public /*out*/ readonly account: pulumi.Output<string | undefined>;
+    /**
      * The app object id (app_...).
      */
     declare public /*out*/ readonly app: pulumi.Output<string>;
@@ -124,6 +128,7 @@ export class AppVersion extends pulumi.CustomResource {
             resourceInputs["appDir"] = args?.appDir;
             resourceInputs["bundleDir"] = args?.bundleDir;
             resourceInputs["ignore"] = args?.ignore;
+            resourceInputs["account"] = undefined /*out*/;
             resourceInputs["app"] = undefined /*out*/;
             resourceInputs["appId"] = undefined /*out*/;
             resourceInputs["distributionType"] = undefined /*out*/;
@@ -137,6 +142,7 @@ export class AppVersion extends pulumi.CustomResource {
             resourceInputs["uploadId"] = undefined /*out*/;
             resourceInputs["version"] = undefined /*out*/;
         } else {
+            resourceInputs["account"] = undefined /*out*/;
             resourceInputs["app"] = undefined /*out*/;
             resourceInputs["appDir"] = undefined /*out*/;
             resourceInputs["appId"] = undefined /*out*/;

@@ -202,7 +202,7 @@ def test_cli_uploader_runs_stripe_apps_upload(tmp_path: Path, monkeypatch: pytes
     assert seen["cwd"] == str(app_dir)
     assert seen["answer"] == "y\n"  # the confirmation prompt is answered
     assert seen["env_has_key"] is False  # only on the command line, never in the environment
-    assert created.outs["app"] == "app_StandIn123"  # a printed id wins over stripe-apps:appIds
+    assert created.outs["app"] == "app_FromConfig"  # an id in a sentence is no statement of the CLI; appIds decides
     assert created.id == "cli:com.example.billing@1.0.0"
 
     monkeypatch.setenv("STAND_IN_SILENT", "1")

@@ -12,6 +12,7 @@ import pytest
 from pulumi.dynamic import ConfigureRequest
 from pulumi.dynamic.config import Config
 
+from pulumi_stripe_apps import surface
 from pulumi_stripe_apps.fields import Policy
 from pulumi_stripe_apps.resources import app_installation, app_secret, app_version
 from pulumi_stripe_apps.resources.app_installation import AppInstallationProvider
@@ -133,6 +134,18 @@ def test_app_installation_no_change_and_drift() -> None:
 EMULATOR = "http://127.0.0.1:12111"
 
 
+@pytest.fixture(autouse=True)
+def emulator_answers_its_handshake(monkeypatch: pytest.MonkeyPatch) -> None:
+    """EMULATOR stands for an address that answered the emulator's handshake (tests/emulator/test_surface_handshake.py
+    shows the handshake itself over real sockets); any other address is never asked here."""
+
+    def handshake(api_base: str) -> str:
+        assert api_base == EMULATOR, f"unexpected handshake with {api_base}"
+        return "full"
+
+    monkeypatch.setattr(surface, "_handshake", handshake)
+
+
 def configured_install_provider(*, api_base: str = EMULATOR, **keys: str) -> AppInstallationProvider:
     """A provider on the emulator's full surface, or on Stripe's public one with api_base=STRIPE_API_BASE."""
     provider = AppInstallationProvider()
@@ -189,11 +202,41 @@ def test_fields_tables_cover_every_output_attribute() -> None:
         assert not inspect.get_annotations(resource), resource
 
 
-def test_the_uploader_defaults_to_the_stripe_cli_for_api_stripe_com_and_to_the_api_elsewhere() -> None:
+def test_the_uploader_defaults_to_the_stripe_cli_on_stripe_and_to_the_api_on_the_emulator() -> None:
     assert load_settings(lambda _key: None).uploader == "cli"
     assert load_settings(lambda _key: None).surface == "public"
     emulated = load_settings({"stripe-apps:apiBase": EMULATOR}.get)
     assert (emulated.uploader, emulated.surface) == ("api", "full")
+
+
+@pytest.mark.parametrize(
+    "spelling",
+    ["https://api.stripe.com", "https://api.stripe.com:443", "https://API.stripe.com/", "HTTPS://Api.Stripe.Com:443/"],
+)
+def test_api_stripe_com_however_spelled_is_stripes_surface_without_a_handshake(spelling: str) -> None:
+    settings = load_settings({"stripe-apps:apiBase": spelling}.get)  # the autouse handshake fails for it
+    assert (settings.surface, settings.uploader, settings.uploader_problem()) == ("public", "cli", None)
+
+
+@pytest.mark.parametrize(
+    "other", ["http://api.stripe.com", "https://api.stripe.com:8443", "https://api.stripe.com.evil"]
+)
+def test_only_https_api_stripe_com_on_its_port_skips_the_handshake(other: str) -> None:
+    assert not surface.is_stripe(other)
+
+
+def test_the_emulators_upload_api_is_refused_on_stripes_surface_at_check(tmp_path: Any) -> None:
+    settings = load_settings({"stripe-apps:uploader": "api"}.get)
+    assert "did not answer as the emulator" in (settings.uploader_problem() or "")
+    provider = AppVersionProvider()
+    provider.configure(
+        ConfigureRequest(Config({"stripe-apps:uploader": "api", "stripe-apps:testApiKey": "sk_test_1"}, "p"))
+    )
+    app_dir = tmp_path / "app"
+    app_dir.mkdir()
+    (app_dir / "stripe-app.json").write_text('{"id": "com.example.x", "version": "1.0.0"}')
+    failures = provider.check({}, {"app_dir": str(app_dir)}).failures
+    assert any(f.property == "app_dir" and "Stripe has no upload API" in f.reason for f in failures)
 
 
 @pytest.mark.parametrize(

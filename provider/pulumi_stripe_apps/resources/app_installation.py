@@ -8,11 +8,13 @@ diff    the field table: app, mode or distribution change -> replace (new instal
 create  version rule (emulator: GET /v1/apps/uploads?app=), POST /v1/apps/installs (returns an existing
         install when nothing is pending), GET /v1/apps/installs/:id until installed
         public: POST /v1/apps/apps/:id/submit_for_review (emulator only; the Dashboard on Stripe)
-read    GET /v1/apps/installs/:id (404 -> gone); pending access, status and (emulator) Version History
+read    GET /v1/apps/installs/:id (resource_missing on the recorded account -> gone, see gone.py; any other
+        error fails the refresh and keeps the state); pending access, status and (emulator) Version History
         -> drift
 update  version rule, permission gate in live (declared access vs *_granted), POST
         /v1/apps/installs/:id (reauthorize), wait
-delete  POST /v1/apps/installs/:id/uninstall, GET until 404; already gone is success
+delete  POST /v1/apps/installs/:id/uninstall, GET until resource_missing; already gone (resource_missing on the
+        recorded account) is success, anything else fails the destroy and keeps the install
 On a connected account (`account`) every call carries `Stripe-Account`, and installs use channel=public.
 """
 
@@ -35,8 +37,9 @@ from pulumi.dynamic import (
     UpdateResult,
 )
 
-from pulumi_stripe_apps.errors import StripeAppsError, is_missing, upload_key_fix
+from pulumi_stripe_apps.errors import StripeAppsError, upload_key_fix
 from pulumi_stripe_apps.fields import Field, Policy, changed_fields, is_unknown, public
+from pulumi_stripe_apps.gone import confirm_gone, is_missing
 from pulumi_stripe_apps.poll import wait_until
 from pulumi_stripe_apps.resources.base import ConfiguredProvider, after_declaration
 from pulumi_stripe_apps.settings import MODES, Mode, Settings
@@ -134,13 +137,17 @@ class AppInstallationProvider(ConfiguredProvider):
                 )
             )
         settings = self.settings()
-        if settings.surface == "public" and distribution == "public":
+        problem = settings.uploader_problem()
+        if problem:
+            failures.append(CheckFailure("version", problem))
+        # The surface is asked for only when a decision needs it (a handshake, once per process).
+        if distribution == "public" and settings.surface == "public":
             failures.append(CheckFailure("distribution", PUBLIC_DISTRIBUTION_STEPS))
         if (
-            settings.surface == "public"
-            and mode == "live"
+            mode == "live"
             and checked.get("requested_access") is None
             and checked.get("requested_permissions") is None
+            and settings.surface == "public"
         ):
             failures.append(
                 CheckFailure(
@@ -273,6 +280,7 @@ class AppInstallationProvider(ConfiguredProvider):
             "requested_permissions": None,
             "requested_access": granted,
             "installed_version": version,
+            "installed_account": install["account"],
         }
         return install["id"], props
 
@@ -280,21 +288,18 @@ class AppInstallationProvider(ConfiguredProvider):
         with contextlib.ExitStack() as scope:
             settings = self.settings()
             if id_.startswith(MARKETPLACE_PREFIX):
-                app = self._app(settings, props["app"])
-                status = app.get("marketplace", {}).get("status")
-                outs = {**public(props), "status": status}
+                outs = {**public(props), "status": self._review_status(settings, props)}
                 return ReadResult(id_=id_, outs=outs, inputs=_inputs(props))
             api = InstallApi(scope.enter_context(client_for(settings, props["mode"])), props.get("account"))
             try:
                 install = api.retrieve("reading", _subject(props, id_), id_)
             except StripeAppsError as error:
-                if is_missing(error):
-                    print(
-                        f"drift: install {id_} of {props.get('app')} ({props.get('mode')}) is gone",
-                        file=sys.stderr,
-                    )
-                    return ReadResult(id_="", outs={})
-                raise
+                api.confirm_gone(error, props)
+                print(
+                    f"drift: install {id_} of {props.get('app')} ({props.get('mode')}) is gone",
+                    file=sys.stderr,
+                )
+                return ReadResult(id_="", outs={})
             if install["status"] == "uninstalling":
                 print(f"drift: install {id_} is being uninstalled outside this stack", file=sys.stderr)
                 return ReadResult(id_="", outs={})
@@ -310,9 +315,8 @@ class AppInstallationProvider(ConfiguredProvider):
         with contextlib.ExitStack() as scope:
             settings = self.settings()
             if id_.startswith(MARKETPLACE_PREFIX):
-                app = self._app(settings, news["app"])
                 return UpdateResult(
-                    outs={**public(olds), **public(news), "status": app.get("marketplace", {}).get("status")}
+                    outs={**public(olds), **public(news), "status": self._review_status(settings, news)}
                 )
             mode: Mode = news["mode"]
             uploader = scope.enter_context(uploader_for(settings))
@@ -321,9 +325,11 @@ class AppInstallationProvider(ConfiguredProvider):
             subject = _subject(news, id_)
             wanted = _requested(news, newest)
             gated = wanted is not None and mode == "live" and not news.get("allow_permission_changes")
-            # Only the gate and, on Stripe's public surface, the version check need the install; else the read is waste.
-            current = api.retrieve("reading", subject, id_) if gated or settings.surface == "public" else None
-            if current is not None and settings.surface == "public":
+            # Only the gate and, without Version History (Stripe), the version check need the install; else the
+            # read is waste.
+            no_history = not uploader.can_list
+            current = api.retrieve("reading", subject, id_) if gated or no_history else None
+            if current is not None and no_history:
                 _refuse_foreign_pending(current, news, subject)
             if gated and current is not None and wanted is not None:
                 delta = _new_access(current, wanted)
@@ -356,14 +362,15 @@ class AppInstallationProvider(ConfiguredProvider):
             try:
                 api.uninstall(subject, id_)
             except StripeAppsError as error:
-                if is_missing(error):
-                    return
-                raise
+                api.confirm_gone(error, props)
+                return
 
             def current() -> Install | None:
                 try:
                     return api.retrieve("uninstalling", subject, id_)
                 except StripeAppsError as error:
+                    # This key uninstalled this id a moment ago: the install was on its account, so Stripe's
+                    # resource_missing now is its own word that the uninstall finished.
                     if is_missing(error):
                         return None
                     raise
@@ -414,6 +421,8 @@ class AppInstallationProvider(ConfiguredProvider):
 
     def _publish(self, settings: Settings, props: dict[str, Any]) -> CreateResult:
         subject = f"Marketplace listing of {props['app']}"
+        if settings.surface != "full":  # `check` refuses it first; no emulator-only route is ever called on Stripe
+            raise StripeAppsError("submitting", subject, "Stripe has no API for review", fix=PUBLIC_DISTRIBUTION_STEPS)
         app = open_http(settings).post(
             f"/v1/apps/apps/{props['app']}/submit_for_review", action="submitting", subject=subject, fix=upload_key_fix
         )
@@ -431,11 +440,20 @@ class AppInstallationProvider(ConfiguredProvider):
         }
         return CreateResult(id_=MARKETPLACE_PREFIX + props["app"], outs=outs)
 
-    def _app(self, settings: Settings, app: str) -> dict[str, Any]:
-        found: dict[str, Any] = open_http(settings).get(
-            f"/v1/apps/apps/{app}", action="reading", subject=f"app {app}", fix=upload_key_fix
+    def _review_status(self, settings: Settings, props: dict[str, Any]) -> Any:
+        """The Marketplace review status: the emulator's app object shows it; Stripe has no API for review, so
+        there the recorded status stays as it is (the Dashboard shows the real one)."""
+        if settings.surface != "full":
+            print(
+                f"warning: the Marketplace review of {props.get('app')} cannot be read from Stripe's API (the "
+                "Dashboard shows it); its recorded status is kept",
+                file=sys.stderr,
+            )
+            return props.get("status")
+        app: dict[str, Any] = open_http(settings).get(
+            f"/v1/apps/apps/{props['app']}", action="reading", subject=f"app {props['app']}", fix=upload_key_fix
         )
-        return found
+        return app.get("marketplace", {}).get("status")
 
     def _outputs(self, props: dict[str, Any], install: Install, newest: Upload | None) -> dict[str, Any]:
         missing = _missing_grants(install, props)
@@ -488,6 +506,10 @@ class InstallApi:
         self._client = client
         self._account = account
 
+    def confirm_gone(self, error: StripeAppsError, props: dict[str, Any]) -> None:
+        """Returns when `error` shows the install gone from the account it was installed on; else raises."""
+        confirm_gone(error, self._client, recorded_account=props.get("installed_account"), on_behalf=self._account)
+
     def create(self, subject: str, params: dict[str, str]) -> Install:
         found: Install = self._client.post(
             INSTALLS_PATH, action="installing", subject=subject, data=params, account=self._account, fix=_install_fix
@@ -513,6 +535,11 @@ class InstallApi:
 
 
 def _install_fix(error: StripeAppsError) -> str | None:
+    if is_missing(error) and error.param == "app":
+        return (
+            "`app` must be the app object id (app_...) of an app uploaded from the key's account: use AppVersion.app, "
+            "and on Stripe check its entry in stripe-apps:appIds against the Dashboard (Developers > Apps)"
+        )
     if error.http_status != 403:
         return None
     if error.code == "account_invalid":

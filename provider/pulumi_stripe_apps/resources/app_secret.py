@@ -3,9 +3,12 @@
 check   name, scope and user, mode and its key, expires_at window, payload present (no HTTP)
 diff    name, scope, user or mode change -> replace (another secret); payload or expires_at -> update
 create  POST /v1/apps/secrets (set: create or replace, so a retry or an existing secret converges)
-read    GET /v1/apps/secrets/find?expand[]=payload (404: deleted or expired -> gone); payload drift
+        + GET /v1/account (the account the secret lives on, recorded; once per process and key)
+read    GET /v1/apps/secrets/find?expand[]=payload (resource_missing on the recorded account: deleted or
+        expired -> gone, see gone.py; any other error fails the refresh and keeps the state); payload drift
 update  POST /v1/apps/secrets (set replaces the secret; Stripe gives it a new id, refresh records it)
-delete  POST /v1/apps/secrets/delete (delete where name and scope); already gone is success
+delete  POST /v1/apps/secrets/delete (delete where name and scope); already gone (resource_missing on the
+        recorded account) is success
 """
 
 from __future__ import annotations
@@ -25,8 +28,9 @@ from pulumi.dynamic import (
     UpdateResult,
 )
 
-from pulumi_stripe_apps.errors import StripeAppsError, is_missing
+from pulumi_stripe_apps.errors import StripeAppsError
 from pulumi_stripe_apps.fields import Field, Policy, changed_fields, is_unknown
+from pulumi_stripe_apps.gone import confirm_gone, key_account
 from pulumi_stripe_apps.resources.base import ConfiguredProvider, after_declaration
 from pulumi_stripe_apps.settings import MODES, Mode
 from pulumi_stripe_apps.stripe_api import client_for
@@ -56,6 +60,7 @@ FIELDS: tuple[Field, ...] = (
     Field("expires_at", Policy.UPDATE, "integer", "Unix seconds after which Stripe deletes it, or null."),
     Field("livemode", Policy.COMPUTED, "boolean", "Whether the secret is in live mode."),
     Field("created", Policy.COMPUTED, "integer", "When Stripe stored the current payload (unix seconds)."),
+    Field("account", Policy.COMPUTED, "string", "The account whose Secret Store holds the secret.", nullable=True),
 )
 OUTPUTS = [field.name for field in FIELDS]
 INPUTS = [field.name for field in FIELDS if field.policy is not Policy.COMPUTED]
@@ -89,8 +94,8 @@ class AppSecretProvider(ConfiguredProvider):
         return DiffResult(changes=bool(changed), replaces=replaces, stables=[], delete_before_replace=False)
 
     def create(self, props: dict[str, Any]) -> CreateResult:
-        secret = self._set(props, "creating")
-        return CreateResult(id_=secret["id"], outs=_outputs(props, secret))
+        secret, account = self._set(props, "creating")
+        return CreateResult(id_=secret["id"], outs=_outputs(props, secret, account))
 
     def import_props(self, import_id: str) -> dict[str, Any]:
         """The inputs `read` needs, from an import id `MODE/SCOPE/NAME` (SCOPE: `account` or `user:usr_...`)."""
@@ -122,10 +127,9 @@ class AppSecretProvider(ConfiguredProvider):
                     f"{SECRETS_PATH}/find", params, action="reading", subject=_subject(props, id_)
                 )
             except StripeAppsError as error:
-                if is_missing(error):
-                    print(f"drift: {_subject(props, id_)} is gone (deleted or expired)", file=sys.stderr)
-                    return ReadResult(id_="", outs={})
-                raise
+                confirm_gone(error, client, recorded_account=props.get("account"))
+                print(f"drift: {_subject(props, id_)} is gone (deleted or expired)", file=sys.stderr)
+                return ReadResult(id_="", outs={})
             # A key that may not expand the payload shows none; then the payload cannot be judged.
             live = {
                 **{name: props.get(name) for name in INPUTS},
@@ -135,10 +139,13 @@ class AppSecretProvider(ConfiguredProvider):
             for name in ("payload", "expires_at"):
                 if live[name] != props.get(name):
                     print(f"drift: {_subject(props, secret['id'])}: {name} changed outside this stack", file=sys.stderr)
-            return ReadResult(id_=secret["id"], outs=_outputs(live, secret), inputs=live)
+            # State written before the account was recorded gets it on its first refresh.
+            account = props.get("account") or key_account(client)
+            return ReadResult(id_=secret["id"], outs=_outputs(live, secret, account), inputs=live)
 
     def update(self, _id: str, _olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
-        return UpdateResult(outs=_outputs(news, self._set(news, "updating")))
+        secret, account = self._set(news, "updating")
+        return UpdateResult(outs=_outputs(news, secret, account))
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         with client_for(self.settings(), props["mode"]) as client:
@@ -146,8 +153,7 @@ class AppSecretProvider(ConfiguredProvider):
             try:
                 client.post(f"{SECRETS_PATH}/delete", action="deleting", subject=_subject(props, id_), data=where)
             except StripeAppsError as error:
-                if not is_missing(error):
-                    raise
+                confirm_gone(error, client, recorded_account=props.get("account"))
 
     # -- helpers --------------------------------------------------------------------------------------
 
@@ -159,8 +165,9 @@ class AppSecretProvider(ConfiguredProvider):
         problem = self.settings().key_problem(mode)
         return [CheckFailure("mode", problem)] if problem else []
 
-    def _set(self, props: dict[str, Any], action: str) -> Secret:
-        """Stripe's set is create-or-replace, so running it again after a failure converges."""
+    def _set(self, props: dict[str, Any], action: str) -> tuple[Secret, str]:
+        """Stripe's set is create-or-replace, so running it again after a failure converges. Returns the secret
+        and the account whose store holds it."""
         mode: Mode = props["mode"]
         params: dict[str, Any] = {
             "name": props["name"],
@@ -173,7 +180,7 @@ class AppSecretProvider(ConfiguredProvider):
             found: Secret = client.post(
                 SECRETS_PATH, action=action, subject=_subject(props), data=params, fix=_secret_fix
             )
-            return found
+            return found, key_account(client)
 
 
 def _check_name(name: Any) -> list[CheckFailure]:
@@ -247,11 +254,12 @@ def _subject(props: dict[str, Any], id_: str | None = None) -> str:
     return f"secret {props.get('name')!r} of {owner} in {props.get('mode')} mode{where}"
 
 
-def _outputs(props: dict[str, Any], secret: Secret) -> dict[str, Any]:
+def _outputs(props: dict[str, Any], secret: Secret, account: str | None) -> dict[str, Any]:
     return {
         **{name: props.get(name) for name in INPUTS},
         "livemode": secret["livemode"],
         "created": secret["created"],
+        "account": account,
     }
 
 
@@ -269,6 +277,7 @@ class AppSecret(Resource, module="stripeapps", name="AppSecret"):
         expires_at: pulumi.Output[int | None]
         livemode: pulumi.Output[bool]
         created: pulumi.Output[int]
+        account: pulumi.Output[str | None]
 
     def __init__(
         self,

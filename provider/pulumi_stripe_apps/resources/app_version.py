@@ -1,12 +1,15 @@
 """AppVersion: one uploaded version of a Stripe App, like `stripe apps upload`.
 
-check   reads stripe-app.json, validates it, fingerprints the bundle (no HTTP); with the Stripe CLI
-        (Stripe's public surface) the app's `app_...` id must be in stack config stripe-apps:appIds
+check   reads stripe-app.json, validates it, fingerprints the bundle (no HTTP but the surface handshake of
+        surface.py); with the Stripe CLI (the uploader on Stripe's public surface) the app's `app_...` id must be
+        in stack config stripe-apps:appIds; the emulator's upload API is refused anywhere but the emulator
 diff    version or content change -> replace (a new upload); versions are immutable
 create  emulator: GET /v1/apps/uploads?app_id= (adopt a matching upload) or POST /v1/apps/uploads,
-        then GET /v1/apps/uploads/:id until completed or failed; GET /v1/apps/apps/:app (signing secret)
+        then GET /v1/apps/uploads/:id until completed or failed; GET /v1/apps/apps/:app (signing secret);
+        GET /v1/account (the account the upload lives on, once per process)
         Stripe: `stripe apps upload` in the app directory (no Version History to adopt from or poll)
-read    emulator: GET /v1/apps/uploads/:id (status; a failed upload is drift); Stripe: state as recorded
+read    emulator: GET /v1/apps/uploads/:id (status; a failed upload is drift; resource_missing on the recorded
+        account -> gone, see gone.py); Stripe: state as recorded
 delete  nothing: Stripe cannot delete versions, so the version only leaves the stack
 """
 
@@ -31,10 +34,11 @@ from pulumi.dynamic import (
 from pulumi_stripe_apps.errors import StripeAppsError
 from pulumi_stripe_apps.fields import Field, Policy, changed_fields, public
 from pulumi_stripe_apps.fingerprint import fingerprint, iter_bundle_files
+from pulumi_stripe_apps.gone import confirm_gone, key_account
 from pulumi_stripe_apps.poll import wait_until
 from pulumi_stripe_apps.resources.base import ConfiguredProvider, after_declaration
 from pulumi_stripe_apps.settings import APP_IDS_HELP
-from pulumi_stripe_apps.uploads import Upload, Uploader, uploader_for
+from pulumi_stripe_apps.uploads import Upload, Uploader, open_http, uploader_for
 
 FIELDS: tuple[Field, ...] = (
     Field("app_dir", Policy.IGNORE, "string", "Directory holding stripe-app.json.", required=True),
@@ -54,6 +58,13 @@ FIELDS: tuple[Field, ...] = (
     ),
     Field("app", Policy.COMPUTED, "string", "The app object id (app_...)."),
     Field("upload_id", Policy.COMPUTED, "string", "The upload's id in Version History."),
+    Field(
+        "account",
+        Policy.COMPUTED,
+        "string",
+        "The account the version was uploaded to, as the emulator's key names it; null through the Stripe CLI.",
+        nullable=True,
+    ),
     Field("status", Policy.COMPUTED, "string", "processing, completed or failed; `uploaded` via the Stripe CLI."),
     Field("upload_errors", Policy.COMPUTED, "array", "Stripe's validation messages when status is failed."),
     Field(
@@ -94,7 +105,10 @@ class AppVersionProvider(ConfiguredProvider):
             failures.append(CheckFailure("ignore", "ignore must be a list of patterns such as `*.map`"))
             ignore = []
         settings = self.settings()
-        if settings.uploader == "cli":
+        problem = settings.uploader_problem()
+        if problem:
+            failures.append(CheckFailure("app_dir", problem))
+        elif settings.uploader == "cli":
             failures += [
                 CheckFailure(
                     name,
@@ -139,7 +153,7 @@ class AppVersionProvider(ConfiguredProvider):
             "permissions": manifest.permission_names(),
             "requested_access": manifest.requested_access(),
         }
-        if settings.surface == "public":
+        if settings.uploader == "cli":  # the CLI never names the app object: it comes from config
             app = settings.app_object_id(manifest.id)
             if app is None:
                 failures.append(
@@ -193,10 +207,15 @@ class AppVersionProvider(ConfiguredProvider):
             uploader = scope.enter_context(uploader_for(self.settings()))
             if not uploader.can_list:
                 return ReadResult(id_=id_, outs=public(props), inputs=_inputs(props))
-            upload = uploader.get(id_)
-            if upload is None:
-                # Versions cannot be deleted, so only a reset backend loses one; plan a new upload.
+            try:
+                upload = uploader.get(id_)
+            except StripeAppsError as error:
+                # Versions cannot be deleted, so only a reset backend loses one: then plan a new upload.
+                confirm_gone(error, open_http(self.settings()), recorded_account=props.get("account"))
+                print(f"drift: upload {id_} of {props.get('app_id')}@{props.get('version')} is gone", file=sys.stderr)
                 return ReadResult(id_="", outs={})
+            if upload is None:
+                return ReadResult(id_=id_, outs=public(props), inputs=_inputs(props))
             if upload.status == "failed":
                 print(
                     f"drift: upload {upload.id} of {upload.app_id}@{upload.version} failed processing after it "
@@ -207,6 +226,8 @@ class AppVersionProvider(ConfiguredProvider):
                 **public(props),
                 "status": upload.status,
                 "upload_errors": [issue.message for issue in upload.errors],
+                # State written before the account was recorded gets it on its first refresh.
+                "account": props.get("account") or key_account(open_http(self.settings())),
             }
             inputs = {**_inputs(props), "app_id": upload.app_id, "version": upload.version}
             return ReadResult(id_=id_, outs=outs, inputs=inputs)
@@ -257,8 +278,11 @@ class AppVersionProvider(ConfiguredProvider):
             return adopted
 
     def _outputs(self, props: dict[str, Any], upload: Upload, uploader: Uploader) -> dict[str, Any]:
+        settings = self.settings()
         return {
             **public(props),
+            # Where refresh may later read the upload (the emulator's API), the account it lives on is recorded.
+            "account": key_account(open_http(settings)) if uploader.can_list else None,
             "app": upload.app or props.get("app") or None,
             "upload_id": upload.id,
             "status": upload.status,
@@ -287,6 +311,7 @@ class AppVersion(Resource, module="stripeapps", name="AppVersion"):
         version: pulumi.Output[str]
         fingerprint: pulumi.Output[str]
         upload_id: pulumi.Output[str]
+        account: pulumi.Output[str | None]
         status: pulumi.Output[str]
         upload_errors: pulumi.Output[list[str]]
         permissions: pulumi.Output[list[str]]

@@ -18,6 +18,8 @@ import (
 type AppSecret struct {
 	pulumi.CustomResourceState
 
+	// The account whose Secret Store holds the secret.
+	Account pulumi.StringPtrOutput `pulumi:"account"`
 	// When Stripe stored the current payload (unix seconds).
 	Created pulumi.IntOutput `pulumi:"created"`
 	// Unix seconds after which Stripe deletes it, or null.
@@ -176,6 +178,11 @@ func (o AppSecretOutput) ToAppSecretOutput() AppSecretOutput {
 
 func (o AppSecretOutput) ToAppSecretOutputWithContext(ctx context.Context) AppSecretOutput {
 	return o
+}
+
+// The account whose Secret Store holds the secret.
+func (o AppSecretOutput) Account() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *AppSecret) pulumi.StringPtrOutput { return v.Account }).(pulumi.StringPtrOutput)
 }
 
 // When Stripe stored the current payload (unix seconds).

@@ -18,6 +18,8 @@ import (
 type AppVersion struct {
 	pulumi.CustomResourceState
 
+	// The account the version was uploaded to, as the emulator's key names it; null through the Stripe CLI.
+	Account pulumi.StringPtrOutput `pulumi:"account"`
 	// The app object id (app_...).
 	App pulumi.StringOutput `pulumi:"app"`
 	// Directory holding stripe-app.json.
@@ -168,6 +170,11 @@ func (o AppVersionOutput) ToAppVersionOutput() AppVersionOutput {
 
 func (o AppVersionOutput) ToAppVersionOutputWithContext(ctx context.Context) AppVersionOutput {
 	return o
+}
+
+// The account the version was uploaded to, as the emulator's key names it; null through the Stripe CLI.
+func (o AppVersionOutput) Account() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *AppVersion) pulumi.StringPtrOutput { return v.Account }).(pulumi.StringPtrOutput)
 }
 
 // The app object id (app_...).
