@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 import math
 import resource
 import statistics
@@ -129,15 +128,6 @@ def program_cpu() -> float:
     """CPU seconds of this process: inline programs run here (the language host calls back into it)."""
     usage = resource.getrusage(resource.RUSAGE_SELF)
     return usage.ru_utime + usage.ru_stime
-
-
-def fresh_heap() -> None:
-    """What a program's own process starts with, outside the clock: the programs this one ran before leave no
-    garbage for the next to collect. The package keeps a program's survivors out of collections while it runs
-    (`resources/collection.py`) and hands them back when the next of its programs starts, which in this process
-    would charge one program's garbage to the next measure (a 2000-resource program's to a 100-resource one)."""
-    gc.unfreeze()
-    gc.collect()
 
 
 def timed(call: Callable[[], object]) -> float:

@@ -8,7 +8,7 @@ import math
 import re
 from pathlib import Path
 
-from scripts.bench.common import FRONTS, Report, Row, Size, fresh_heap, log, median, timed
+from scripts.bench.common import FRONTS, Report, Row, Size, log, median, timed
 from scripts.bench.costs import startups
 from scripts.bench.engine import MODES, Emulator, Program, Stacks, dynamic, make_apps, native, native_floor
 
@@ -58,7 +58,6 @@ def bench_concurrency(report: Report, size: Size, work: Path, stacks: Stacks, em
             emulator.control.set_faults(seed=8, rules=latency)
             emulator.control.clear_requests()
             log(f"concurrency: {front} up of {n} installs with --parallel {parallel}")
-            fresh_heap()
             times[front][parallel].append(timed(functools.partial(stack.up, parallel=parallel)))
             slowed[front] = len([e for e in emulator.control.requests() if "/v1/apps/installs" in e["path"]])
             # the fixed part for this stack: the same up with nothing left to do, after every timed up

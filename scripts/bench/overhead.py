@@ -15,7 +15,6 @@ from scripts.bench.common import (
     Row,
     Size,
     children_cpu,
-    fresh_heap,
     log,
     median,
     program_cpu,
@@ -114,7 +113,6 @@ def bench_overhead(report: Report, size: Size, work: Path, stacks: Stacks, emula
                 for side in (0, 1) if rep % 2 == 0 else (1, 0):
                     stack = pair[side]
                     emulator.control.clear_requests()
-                    fresh_heap()
                     before, served, own = children_cpu(), emulator.cpu_seconds(), program_cpu()
                     times[front][op][side].append(timed(functools.partial(run, stack)))
                     cpu[front][op][side].append(children_cpu() - before)

@@ -33,10 +33,12 @@ METHOD_NOTES = [
     "so several install resources can share one Stripe install. Each resource still makes its own calls, which "
     "is what is measured.",
     "Scale runs the package as users install it: `resources/base.py` (`restore_pickler`) undoes the pickler "
-    "wrapper Pulumi's `serialize_provider` leaves after each dynamic resource, and `resources/collection.py` keeps "
-    "what survives a full garbage collection out of later ones while the program runs, so nothing in the bench "
-    "works around either. The scale floor runs in the same process after ours, so it has the same collection "
-    "setting: its growth is what the engine and the SDK add.",
+    "wrapper Pulumi's `serialize_provider` leaves after each dynamic resource, and `resources/collection.py` makes "
+    "full garbage collections wait while a program of ours runs, so nothing in the bench works around either. "
+    "Programs run back to back in the bench's process, as in a long-lived Automation API host, with nothing done "
+    "to the heap between them: what a program leaves for the collector is reclaimed by the next full collection, "
+    "in whichever run it falls. The floors are not our programs, so they run with Python's own collection "
+    "settings, as any other program in the host does.",
 ]
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from pulumi import automation as auto
 
-from scripts.bench.common import SCALE_OPS, Report, Row, Size, children_cpu, fresh_heap, log, median, program_cpu, timed
+from scripts.bench.common import SCALE_OPS, Report, Row, Size, children_cpu, log, median, program_cpu, timed
 from scripts.bench.engine import Emulator, Stacks, dynamic, dynamic_floor, make_apps, recorded_shapes
 
 TARGET = 1.2
@@ -44,7 +44,6 @@ def bench_scale(report: Report, size: Size, work: Path, stacks: Stacks, emulator
     def measure(side: str, op: str, total: int) -> None:
         stack = stacks_by[side, total]
         call = {"preview": stack.preview, "up": stack.up, "refresh": stack.refresh}[op]
-        fresh_heap()
         before, emu, own = children_cpu(), emulator.cpu_seconds(), program_cpu()
         found = data[side]
         found["wall"][op][total].append(timed(call))

@@ -7,6 +7,7 @@ it; before each of our resources undid that, ~900 resources in one program faile
 from __future__ import annotations
 
 import base64
+import gc
 import pickle
 from typing import Any
 
@@ -48,13 +49,24 @@ def test_restore_pickler_unwraps_the_sdks_wrappers() -> None:
 
 @pytest.mark.filterwarnings("ignore::DeprecationWarning")
 def test_three_thousand_installs_in_one_program() -> None:
-    pulumi.runtime.set_mocks(Mocks(), preview=True)
-    try:
+    """Declared in the task that runs the program, as the SDK runs one: no full collection until it ends."""
+    before = gc.get_threshold()
+    seen: dict[str, int] = {}
+
+    @pulumi.runtime.test
+    def program() -> None:
+        full = gc.get_stats()[2]["collections"]
         installs = [
             AppInstallation(f"install-{index}", app="app_1", version="1.0.0", mode="test") for index in range(3000)
         ]
+        seen["installs"], seen["full collections"] = len(installs), gc.get_stats()[2]["collections"] - full
+
+    pulumi.runtime.set_mocks(Mocks(), preview=True)
+    try:
+        program()
     finally:
         pulumi.runtime.set_mocks(Mocks())
-    assert len(installs) == 3000
+    assert seen == {"installs": 3000, "full collections": 0}
+    assert gc.get_threshold() == before  # the program's end handed collections back
     assert pickle._Pickler._batch_setitems is ORIGINAL  # type: ignore[attr-defined]
     assert type(dill.loads(dill.dumps(AppInstallationProvider()))) is AppInstallationProvider

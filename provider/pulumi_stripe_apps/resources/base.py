@@ -8,7 +8,6 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from pulumi.dynamic import ConfigureRequest, ResourceProvider
-from pulumi.runtime.settings import get_root_resource
 
 from pulumi_stripe_apps import enginewatch
 from pulumi_stripe_apps.errors import StripeAppsError
@@ -58,9 +57,9 @@ def restore_pickler() -> None:
 
 
 def after_declaration() -> None:
-    """After each of our resources is declared: a program of thousands of them stays linear."""
+    """After each of our resources is declared: a program of thousands of them stays linear (while it runs)."""
     restore_pickler()
-    collection.keep_collections_linear(get_root_resource())
+    collection.keep_collections_linear()
 
 
 class ConfiguredProvider(ResourceProvider):
