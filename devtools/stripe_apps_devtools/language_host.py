@@ -4,7 +4,8 @@ The Go module proxy serves the Pulumi CLI but not its Python language host (the 
 no versions of its own), so `pulumi up` in a project directory would have no way to run
 `__main__.py`. This host speaks the same `pulumirpc.LanguageRuntime` gRPC protocol and runs the
 program with `pulumi-language-python-exec`, the executor script that ships in Pulumi's SDK module,
-exactly as the Go host does. Started by the engine as `pulumi-language-python [ENGINE_ADDRESS]`;
+exactly as the Go host does, and starts Python policy packs and plugin directories for the engine (`RunPlugin`,
+in `run_plugin.py`). Started by the engine as `pulumi-language-python [ENGINE_ADDRESS]`;
 it prints the port it serves on, then serves until the engine stops it.
 """
 
@@ -16,6 +17,7 @@ import signal
 import subprocess
 import sys
 import threading
+from collections.abc import Iterator
 from concurrent import futures
 from pathlib import Path
 from typing import Any
@@ -25,6 +27,7 @@ from google.protobuf import empty_pb2, json_format
 from pulumi.runtime.proto import language_pb2, language_pb2_grpc, plugin_pb2
 
 from pulumi_stripe_apps import enginewatch
+from stripe_apps_devtools import run_plugin
 
 EXECUTOR_NAME = "pulumi-language-python-exec"
 # The executor exits with this code after it has shown the user an actionable message.
@@ -130,6 +133,10 @@ class PythonLanguageHost(LanguageHost):
         except OSError as error:
             return language_pb2.RunResponse(error=f"could not start the Python program with {python}: {error}")
         return run_response(completed.returncode)
+
+    def RunPlugin(self, request: language_pb2.RunPluginRequest, context: Any) -> Iterator[Any]:  # noqa: N802
+        # Policy packs (PulumiPolicy.yaml) and plugin directories (PulumiPlugin.yaml) whose runtime is python.
+        return run_plugin.run_plugin(request, context)
 
 
 def engine_address_argument() -> str | None:
