@@ -13,7 +13,7 @@ from .events import Events
 from .faults import Faults
 from .idempotency import Idempotency
 from .installs import Installs
-from .ratelimits import RateLimiter
+from .ratelimits import DEFAULT_ENDPOINT, DEFAULT_LIVE, DEFAULT_TEST, RateLimiter
 from .secrets import Secrets
 from .transitions import Transitions
 
@@ -50,7 +50,9 @@ class Backend:
             self.accounts.seed()
             self.store.meta_set("seeded", True)
         self.faults.clear()
-        self.rate_limits.configure(enabled=self._rate_limit_default, live=100, test=25)
+        self.rate_limits.configure(
+            enabled=self._rate_limit_default, live=DEFAULT_LIVE, test=DEFAULT_TEST, endpoint=DEFAULT_ENDPOINT
+        )
         self.request_log.clear()
 
     def advance_clock(self, seconds: float) -> float:

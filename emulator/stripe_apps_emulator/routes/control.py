@@ -131,15 +131,16 @@ def clear_requests(ctx: Ctx) -> Reply:
 
 
 def rate_limits(ctx: Ctx) -> Reply:
-    body = _body(ctx, {"enabled", "live", "test"})
+    """Requests per second: `live` and `test` per account (global), `endpoint` per account and operation."""
+    body = _body(ctx, {"enabled", "live", "test", "endpoint"})
     current = ctx.backend.rate_limits.describe()
-    enabled, live, test = (body.get(name, current[name]) for name in ("enabled", "live", "test"))
+    enabled, live, test, endpoint = (body.get(name, current[name]) for name in ("enabled", "live", "test", "endpoint"))
     if not isinstance(enabled, bool):
         raise ValueError("enabled must be a boolean")
-    for value in (live, test):
+    for value in (live, test, endpoint):
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise ValueError("live and test must be positive integers")
-    ctx.backend.rate_limits.configure(enabled=enabled, live=live, test=test)
+            raise ValueError("live, test and endpoint must be positive integers")
+    ctx.backend.rate_limits.configure(enabled=enabled, live=live, test=test, endpoint=endpoint)
     return ctx.backend.rate_limits.describe()
 
 
@@ -287,8 +288,8 @@ ROUTES = [
         "POST",
         "/_emulator/rate_limits",
         rate_limits,
-        "Configure rate limits.",
-        _obj(enabled="bool", live="int", test="int"),
+        "Configure rate limits: requests per second per account (`live`, `test`) and per endpoint (`endpoint`).",
+        _obj(enabled="bool", live="int", test="int", endpoint="int"),
     ),
     _c(
         "GET",
