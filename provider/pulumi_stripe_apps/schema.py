@@ -1,8 +1,11 @@
 """The Pulumi package schema of the resources, generated from their FIELDS tables (`make schema`).
 
 It is the native provider's schema (`pulumi-resource-stripe-apps` serves it from GetSchema, SDKs are generated
-from it): tokens `stripe-apps:index:NAME`, property names in camelCase, the `stripe-apps:*` config keys with
-the API keys as secrets, and aliases from the dynamic resources' types so a stack moves to the native ones.
+from it): tokens `stripe-apps:index:NAME`, property names in camelCase, enum types for closed sets of values, the
+`stripe-apps:*` config keys with the API keys as secrets, and aliases from the dynamic resources' types so a stack
+moves to the native ones. Replacement is the provider's decision (its Diff): REPLACE fields are marked
+`willReplaceOnChanges`, which documents it, never `replaceOnChanges`, which the SDKs would turn into a forced replace
+whenever preview cannot know a value yet.
 """
 
 from __future__ import annotations
@@ -10,12 +13,14 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import json
+from dataclasses import dataclass
 from typing import Any
 
 from pulumi_stripe_apps import __version__
-from pulumi_stripe_apps.fields import Field, Policy
+from pulumi_stripe_apps.fields import UPLOADER, Choices, Field, Policy
 
 PACKAGE = "stripe-apps"
+REPOSITORY = "https://github.com/pulumi-stripe-apps/pulumi-stripe-apps"
 DYNAMIC_MODULE = "stripeapps"  # the `module=` of every `Resource` subclass
 
 # Fixed and explicit: a resource reaches the schema only by being listed here.
@@ -52,21 +57,55 @@ def camel(name: str) -> str:
     return head + "".join(part[:1].upper() + part[1:] for part in rest)
 
 
-# stack config key -> (type, description, secret)
-CONFIG: dict[str, tuple[str, str, bool]] = {
-    "apiBase": ("string", "API base URL; default https://api.stripe.com (the emulator's URL locally).", False),
-    "testApiKey": ("string", "sk_test_/rk_test_ key: uploads and test-mode installs.", True),
-    "sandboxApiKey": ("string", "The sandbox's sk_test_/rk_test_ key.", True),
-    "liveApiKey": ("string", "sk_live_/rk_live_ key for live installs.", True),
-    "uploader": ("string", "`cli` (`stripe apps upload`) or `api` (the emulator's upload surface).", False),
-    "stripeCli": ("string", "Path of the Stripe CLI for the `cli` uploader (default `stripe`).", False),
-    "uploadTimeout": ("string", "Seconds to wait for an upload (default 300).", False),
-    "pollTimeout": ("string", "Seconds to wait for installs and uninstalls (default 120).", False),
-    "appIds": ("string", "JSON object from a manifest id to its app object id (app_...).", False),
+@dataclass(frozen=True)
+class ConfigKey:
+    """One `stripe-apps:*` stack config key."""
+
+    type: str
+    description: str
+    example: str
+    secret: bool = False
+    # Declared as an enum type and named in the description; the variable stays a string: the Node.js SDK reads an
+    # enum-typed config variable with `getObject` (JSON), which refuses a plain `cli`.
+    choices: Choices | None = None
+
+
+CONFIG: dict[str, ConfigKey] = {
+    "apiBase": ConfigKey(
+        "string",
+        "API base URL; https://api.stripe.com by default, the emulator's URL locally.",
+        '"http://127.0.0.1:12111"',
+    ),
+    "testApiKey": ConfigKey(
+        "string", "The `sk_test_`/`rk_test_` key: uploads and test-mode objects.", '"rk_test_51NvExample"', True
+    ),
+    "sandboxApiKey": ConfigKey(
+        "string", "The sandbox's `sk_test_`/`rk_test_` key, for `mode: sandbox`.", '"rk_test_51SbxExample"', True
+    ),
+    "liveApiKey": ConfigKey(
+        "string", "The `sk_live_`/`rk_live_` key, for `mode: live`.", '"rk_live_51NvExample"', True
+    ),
+    "uploader": ConfigKey(
+        "string",
+        "How AppVersions are uploaded, a value of the `Uploader` enum: `cli`, the Stripe CLI (`stripe apps upload`), "
+        "the only uploader Stripe offers, or `api`, the local emulator's upload API, refused anywhere else. By "
+        "default `cli` on Stripe and `api` against the emulator.",
+        '"cli"',
+        choices=UPLOADER,
+    ),
+    "stripeCli": ConfigKey("string", "Path of the Stripe CLI for the `cli` uploader; `stripe` by default.", '"stripe"'),
+    "uploadTimeout": ConfigKey("string", "Seconds to wait for an upload (300 by default).", '"600"'),
+    "pollTimeout": ConfigKey("string", "Seconds to wait for installs and uninstalls (120 by default).", '"300"'),
+    "appIds": ConfigKey(
+        "string",
+        "JSON object from a manifest id to its app object id, as the Dashboard shows it (Stripe's API never does).",
+        '"{\\"com.example.billing\\": \\"app_1NfPz2ExampleApp\\"}"',
+    ),
 }
 
 
 def build_schema() -> dict[str, Any]:
+    resources = {token(name): _resource(name, module_name) for name, module_name in resource_modules()}
     return {
         "name": PACKAGE,
         "displayName": "Stripe Apps",
@@ -76,26 +115,64 @@ def build_schema() -> dict[str, Any]:
             "plugin pulumi-resource-stripe-apps (every language) and, for Python programs, by the dynamic "
             "resources of pulumi_stripe_apps."
         ),
-        "keywords": ["pulumi", "stripe", "stripe-apps", "category/utility"],
+        "keywords": ["pulumi", "stripe", "stripe-apps", "category/utility", "kind/native"],
+        "homepage": REPOSITORY,
+        "repository": REPOSITORY,
+        "publisher": "pulumi-stripe-apps",
         "license": "Apache-2.0",
-        "config": {
-            "variables": {
-                key: {"type": kind, "description": text, **({"secret": True} if secret else {})}
-                for key, (kind, text, secret) in CONFIG.items()
-            }
-        },
+        "config": {"variables": {key: _config_property(spec) for key, spec in CONFIG.items()}},
+        "types": {token(choices.name): _enum_type(choices) for choices in _enums()},
         "language": {
             "python": {"packageName": "pulumi_stripe_apps"},
             "nodejs": {"packageName": "pulumi-stripe-apps", "dependencies": {"@pulumi/pulumi": "^3.0.0"}},
             "go": {"importBasePath": "github.com/pulumi-stripe-apps/sdk/go/stripeapps"},
         },
-        "resources": {token(name): _resource(name, module_name) for name, module_name in resource_modules()},
+        "resources": resources,
     }
 
 
 def render_schema() -> str:
     """`build_schema()` as committed in schema.json: sorted keys, 2-space indent, trailing newline."""
     return json.dumps(build_schema(), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def _enums() -> list[Choices]:
+    """Each enum type once, in the order first used (config, then the resources' fields)."""
+    found: dict[str, Choices] = {}
+    for spec in CONFIG.values():
+        if spec.choices is not None:
+            found.setdefault(spec.choices.name, spec.choices)
+    for _, module_name in resource_modules():
+        for field in fields_of(module_name):
+            if field.choices is not None:
+                found.setdefault(field.choices.name, field.choices)
+    return list(found.values())
+
+
+def _enum_type(choices: Choices) -> dict[str, Any]:
+    return {
+        "type": "string",
+        "description": choices.description,
+        "enum": [{"value": value, "description": text} for value, text in choices.values],
+    }
+
+
+def _typed(kind: str | Choices) -> dict[str, Any]:
+    """A property's type: a primitive, or a reference to one of the schema's enum types."""
+    if isinstance(kind, Choices):
+        return {"$ref": f"#/types/{token(kind.name)}"}
+    return {"type": kind}
+
+
+def _described(description: str, example: str) -> str:
+    return f"{description}\n\nExample: `{example}`"
+
+
+def _config_property(spec: ConfigKey) -> dict[str, Any]:
+    prop: dict[str, Any] = {"type": spec.type, "description": _described(spec.description, spec.example)}
+    if spec.secret:
+        prop["secret"] = True
+    return prop
 
 
 def _resource(name: str, module_name: str) -> dict[str, Any]:
@@ -121,7 +198,10 @@ def _resource(name: str, module_name: str) -> dict[str, Any]:
 
 
 def _property(field: Field) -> dict[str, Any]:
-    spec: dict[str, Any] = {"type": field.type, "description": field.description}
+    spec: dict[str, Any] = {
+        **_typed(field.choices or field.type),
+        "description": _described(field.description, field.example),
+    }
     if field.type == "array":
         spec["items"] = {"type": "string"}
     if field.type == "object":
@@ -129,7 +209,8 @@ def _property(field: Field) -> dict[str, Any]:
         spec["additionalProperties"] = {"type": "array", "items": {"type": "string"}}
     if field.secret:
         spec["secret"] = True
-    # Pulumi's schema marks replacement per property (PropertySpec.replaceOnChanges), not per resource.
+    # The provider's Diff decides replacements (an unknown `app` at preview is no replace); the schema documents
+    # them. `replaceOnChanges` would make every SDK force a replace on any reported change of the property.
     if field.policy is Policy.REPLACE:
-        spec["replaceOnChanges"] = True
+        spec["willReplaceOnChanges"] = True
     return spec

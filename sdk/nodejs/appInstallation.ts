@@ -2,6 +2,9 @@
 // *** Do not edit by hand unless you're certain you know what you are doing! ***
 
 import * as pulumi from "@pulumi/pulumi";
+import * as inputs from "./types/input";
+import * as outputs from "./types/output";
+import * as enums from "./types/enums";
 import * as utilities from "./utilities";
 
 /**
@@ -47,75 +50,111 @@ export class AppInstallation extends pulumi.CustomResource {
     }
 
     /**
-     * A connected account (acct_...) to install the app on with `Stripe-Account`; omit for your own account.
+     * A connected account (`acct_...`) to install the app on with `Stripe-Account`; omit it for your own account.
+     *
+     * Example: `"acct_1Nv0FGExampleAcct"`
      */
     declare public readonly account: pulumi.Output<string | undefined>;
     /**
-     * Allow a live upgrade to grant new access.
+     * Allow a live upgrade to grant access the install does not hold yet; without it `pulumi up` refuses such an upgrade and names the new access.
+     *
+     * Example: `true`
      */
     declare public readonly allowPermissionChanges: pulumi.Output<boolean>;
     /**
-     * The app object id (app_...), e.g. AppVersion.app.
+     * The app object id (`app_...`), usually an AppVersion's `app`. Another app replaces the install; while preview cannot know it yet (its AppVersion is being replaced), it is the same app, whose id never changes.
+     *
+     * Example: `"app_1NfPz2ExampleApp"`
      */
     declare public readonly app: pulumi.Output<string>;
     /**
-     * Whether access is waiting for approval.
+     * Whether access is waiting for the account's approval.
+     *
+     * Example: `false`
      */
     declare public /*out*/ readonly approvalRequired: pulumi.Output<boolean>;
     /**
-     * private_test, private_live or public.
+     * The install's channel.
+     *
+     * Example: `"private_live"`
      */
     declare public /*out*/ readonly channel: pulumi.Output<string>;
     /**
-     * `private` (default) or `public` (Marketplace).
+     * `private` (the default) installs the app; `public` submits it for the App Marketplace (live mode only, deleting the private live install first).
+     *
+     * Example: `"private"`
      */
-    declare public readonly distribution: pulumi.Output<string>;
+    declare public readonly distribution: pulumi.Output<enums.Distribution>;
     /**
-     * What refresh found different from the declared state.
+     * What refresh found different from the declared state; the next update clears it.
+     *
+     * Example: `["status is install_failed, not installed"]`
      */
     declare public /*out*/ readonly drift: pulumi.Output<string[]>;
     /**
      * The account the app is installed on.
+     *
+     * Example: `"acct_1Nv0FGExampleAcct"`
      */
     declare public /*out*/ readonly installedAccount: pulumi.Output<string>;
     /**
-     * The version installed, as far as Stripe shows.
+     * The version installed, as far as Stripe shows; refresh records a version Stripe moved the install to.
+     *
+     * Example: `"1.2.0"`
      */
     declare public /*out*/ readonly installedVersion: pulumi.Output<string>;
     /**
      * Whether the install is in live mode.
+     *
+     * Example: `true`
      */
     declare public /*out*/ readonly livemode: pulumi.Output<boolean>;
     /**
-     * `test`, `sandbox` or `live`.
+     * Which of the account's environments, and so which API key (`testApiKey`, `sandboxApiKey`, `liveApiKey`), holds the object.
+     *
+     * Example: `"live"`
      */
-    declare public readonly mode: pulumi.Output<string>;
+    declare public readonly mode: pulumi.Output<enums.Mode>;
     /**
      * Permissions the install holds.
+     *
+     * Example: `["customer_read"]`
      */
     declare public /*out*/ readonly permissionsGranted: pulumi.Output<string[]>;
     /**
-     * Permissions awaiting re-authorization.
+     * Permissions awaiting the account's approval.
+     *
+     * Example: `["invoice_write"]`
      */
     declare public /*out*/ readonly permissionsPending: pulumi.Output<string[]>;
     /**
-     * AppVersion.requested_access; the live permission gate compares it with what the install holds.
+     * The AppVersion's `requestedAccess`; the live permission gate compares it with what the install holds.
+     *
+     * Example: `{"permissions": ["customer_read"], "connect_src": ["https://api.example.com/"]}`
      */
     declare public readonly requestedAccess: pulumi.Output<{[key: string]: string[]} | undefined>;
     /**
-     * AppVersion.permissions; lets preview show the new permissions a live upgrade would grant.
+     * The AppVersion's `permissions`; lets preview name the permissions a live upgrade would add.
+     *
+     * Example: `["customer_read", "invoice_write"]`
      */
     declare public readonly requestedPermissions: pulumi.Output<string[] | undefined>;
     /**
-     * From AppVersion; checked for sandboxes.
+     * The AppVersion's `sandboxInstallCompatible`; a sandbox install of a version without it fails at preview.
+     *
+     * Example: `true`
      */
     declare public readonly sandboxInstallCompatible: pulumi.Output<boolean | undefined>;
     /**
-     * Stripe's install status, or the Marketplace review status.
+     * Stripe's install status, or the Marketplace review status when `distribution` is `public`.
+     *
+     * Example: `"installed"`
      */
     declare public /*out*/ readonly status: pulumi.Output<string>;
     /**
-     * The version that must be installed.
+     * The version that must be installed, usually an AppVersion's `version`; a new one upgrades the install in place.
+     *
+     * Example: `"1.2.0"`
      */
     declare public readonly version: pulumi.Output<string>;
 
@@ -180,8 +219,6 @@ export class AppInstallation extends pulumi.CustomResource {
         opts = pulumi.mergeOptions(utilities.resourceOptsDefaults(), opts);
         const aliasOpts = { aliases: [{ type: "pulumi-python:dynamic/stripeapps:AppInstallation" }] };
         opts = pulumi.mergeOptions(opts, aliasOpts);
-        const replaceOnChanges = { replaceOnChanges: ["account", "app", "distribution", "mode"] };
-        opts = pulumi.mergeOptions(opts, replaceOnChanges);
         super(AppInstallation.__pulumiType, name, resourceInputs, opts);
     }
 }
@@ -191,39 +228,57 @@ export class AppInstallation extends pulumi.CustomResource {
  */
 export interface AppInstallationArgs {
     /**
-     * A connected account (acct_...) to install the app on with `Stripe-Account`; omit for your own account.
+     * A connected account (`acct_...`) to install the app on with `Stripe-Account`; omit it for your own account.
+     *
+     * Example: `"acct_1Nv0FGExampleAcct"`
      */
     account?: pulumi.Input<string | undefined>;
     /**
-     * Allow a live upgrade to grant new access.
+     * Allow a live upgrade to grant access the install does not hold yet; without it `pulumi up` refuses such an upgrade and names the new access.
+     *
+     * Example: `true`
      */
     allowPermissionChanges?: pulumi.Input<boolean | undefined>;
     /**
-     * The app object id (app_...), e.g. AppVersion.app.
+     * The app object id (`app_...`), usually an AppVersion's `app`. Another app replaces the install; while preview cannot know it yet (its AppVersion is being replaced), it is the same app, whose id never changes.
+     *
+     * Example: `"app_1NfPz2ExampleApp"`
      */
     app: pulumi.Input<string>;
     /**
-     * `private` (default) or `public` (Marketplace).
+     * `private` (the default) installs the app; `public` submits it for the App Marketplace (live mode only, deleting the private live install first).
+     *
+     * Example: `"private"`
      */
-    distribution?: pulumi.Input<string | undefined>;
+    distribution?: pulumi.Input<enums.Distribution | undefined>;
     /**
-     * `test`, `sandbox` or `live`.
+     * Which of the account's environments, and so which API key (`testApiKey`, `sandboxApiKey`, `liveApiKey`), holds the object.
+     *
+     * Example: `"live"`
      */
-    mode: pulumi.Input<string>;
+    mode: pulumi.Input<enums.Mode>;
     /**
-     * AppVersion.requested_access; the live permission gate compares it with what the install holds.
+     * The AppVersion's `requestedAccess`; the live permission gate compares it with what the install holds.
+     *
+     * Example: `{"permissions": ["customer_read"], "connect_src": ["https://api.example.com/"]}`
      */
     requestedAccess?: pulumi.Input<{[key: string]: pulumi.Input<pulumi.Input<string>[]>} | undefined>;
     /**
-     * AppVersion.permissions; lets preview show the new permissions a live upgrade would grant.
+     * The AppVersion's `permissions`; lets preview name the permissions a live upgrade would add.
+     *
+     * Example: `["customer_read", "invoice_write"]`
      */
     requestedPermissions?: pulumi.Input<pulumi.Input<string>[] | undefined>;
     /**
-     * From AppVersion; checked for sandboxes.
+     * The AppVersion's `sandboxInstallCompatible`; a sandbox install of a version without it fails at preview.
+     *
+     * Example: `true`
      */
     sandboxInstallCompatible?: pulumi.Input<boolean | undefined>;
     /**
-     * The version that must be installed.
+     * The version that must be installed, usually an AppVersion's `version`; a new one upgrades the install in place.
+     *
+     * Example: `"1.2.0"`
      */
     version: pulumi.Input<string>;
 }

@@ -2,6 +2,9 @@
 // *** Do not edit by hand unless you're certain you know what you are doing! ***
 
 import * as pulumi from "@pulumi/pulumi";
+import * as inputs from "./types/input";
+import * as outputs from "./types/output";
+import * as enums from "./types/enums";
 import * as utilities from "./utilities";
 
 /**
@@ -48,38 +51,56 @@ export class AppSecret extends pulumi.CustomResource {
 
     /**
      * The account whose Secret Store holds the secret.
+     *
+     * Example: `"acct_1Nv0FGExampleAcct"`
      */
     declare public /*out*/ readonly account: pulumi.Output<string | undefined>;
     /**
      * When Stripe stored the current payload (unix seconds).
+     *
+     * Example: `1735689600`
      */
     declare public /*out*/ readonly created: pulumi.Output<number>;
     /**
-     * Unix seconds after which Stripe deletes it, or null.
+     * Unix seconds after which Stripe deletes the secret, or null to keep it.
+     *
+     * Example: `1767225600`
      */
     declare public readonly expiresAt: pulumi.Output<number | undefined>;
     /**
      * Whether the secret is in live mode.
+     *
+     * Example: `false`
      */
     declare public /*out*/ readonly livemode: pulumi.Output<boolean>;
     /**
-     * `test`, `sandbox` or `live`: which key holds it.
+     * Which environment's Secret Store holds the secret (and so which API key writes it).
+     *
+     * Example: `"test"`
      */
-    declare public readonly mode: pulumi.Output<string>;
+    declare public readonly mode: pulumi.Output<enums.Mode>;
     /**
-     * The secret's name, unique within its scope.
+     * The secret's name, unique within its scope; another name is another secret.
+     *
+     * Example: `"slack_token"`
      */
     declare public readonly name: pulumi.Output<string>;
     /**
-     * The secret value.
+     * The secret value; a new one is set in place.
+     *
+     * Example: `"xoxb-example-token"`
      */
     declare public readonly payload: pulumi.Output<string>;
     /**
-     * `account` (default: the whole account) or `user` (one user).
+     * `account` (the default: the whole account) or `user` (one Dashboard user, named by `user`).
+     *
+     * Example: `"account"`
      */
-    declare public readonly scope: pulumi.Output<string>;
+    declare public readonly scope: pulumi.Output<enums.SecretScope>;
     /**
-     * The Dashboard user (usr_...) when scope is `user`.
+     * The Dashboard user (`usr_...`) who owns the secret, when `scope` is `user`.
+     *
+     * Example: `"usr_1NvExampleUser"`
      */
     declare public readonly user: pulumi.Output<string | undefined>;
 
@@ -128,8 +149,6 @@ export class AppSecret extends pulumi.CustomResource {
         opts = pulumi.mergeOptions(opts, aliasOpts);
         const secretOpts = { additionalSecretOutputs: ["payload"] };
         opts = pulumi.mergeOptions(opts, secretOpts);
-        const replaceOnChanges = { replaceOnChanges: ["mode", "name", "scope", "user"] };
-        opts = pulumi.mergeOptions(opts, replaceOnChanges);
         super(AppSecret.__pulumiType, name, resourceInputs, opts);
     }
 }
@@ -139,27 +158,39 @@ export class AppSecret extends pulumi.CustomResource {
  */
 export interface AppSecretArgs {
     /**
-     * Unix seconds after which Stripe deletes it, or null.
+     * Unix seconds after which Stripe deletes the secret, or null to keep it.
+     *
+     * Example: `1767225600`
      */
     expiresAt?: pulumi.Input<number | undefined>;
     /**
-     * `test`, `sandbox` or `live`: which key holds it.
+     * Which environment's Secret Store holds the secret (and so which API key writes it).
+     *
+     * Example: `"test"`
      */
-    mode: pulumi.Input<string>;
+    mode: pulumi.Input<enums.Mode>;
     /**
-     * The secret's name, unique within its scope.
+     * The secret's name, unique within its scope; another name is another secret.
+     *
+     * Example: `"slack_token"`
      */
     name: pulumi.Input<string>;
     /**
-     * The secret value.
+     * The secret value; a new one is set in place.
+     *
+     * Example: `"xoxb-example-token"`
      */
     payload: pulumi.Input<string>;
     /**
-     * `account` (default: the whole account) or `user` (one user).
+     * `account` (the default: the whole account) or `user` (one Dashboard user, named by `user`).
+     *
+     * Example: `"account"`
      */
-    scope?: pulumi.Input<string | undefined>;
+    scope?: pulumi.Input<enums.SecretScope | undefined>;
     /**
-     * The Dashboard user (usr_...) when scope is `user`.
+     * The Dashboard user (`usr_...`) who owns the secret, when `scope` is `user`.
+     *
+     * Example: `"usr_1NvExampleUser"`
      */
     user?: pulumi.Input<string | undefined>;
 }

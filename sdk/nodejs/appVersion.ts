@@ -48,66 +48,98 @@ export class AppVersion extends pulumi.CustomResource {
 
     /**
      * The account the version was uploaded to, as the emulator's key names it; null through the Stripe CLI.
+     *
+     * Example: `"acct_1Nv0FGExampleAcct"`
      */
     declare public /*out*/ readonly account: pulumi.Output<string | undefined>;
     /**
-     * The app object id (app_...).
+     * The app object id; pass it to AppInstallation's `app`.
+     *
+     * Example: `"app_1NfPz2ExampleApp"`
      */
     declare public /*out*/ readonly app: pulumi.Output<string>;
     /**
-     * Directory holding stripe-app.json.
+     * The app's directory, holding stripe-app.json.
+     *
+     * Example: `"./billing-app"`
      */
     declare public readonly appDir: pulumi.Output<string>;
     /**
-     * The manifest `id`, e.g. com.example.billing.
+     * The manifest's `id`; another id is another app, so a new upload.
+     *
+     * Example: `"com.example.billing"`
      */
     declare public /*out*/ readonly appId: pulumi.Output<string>;
     /**
-     * Directory of the built bundle, when not app_dir.
+     * The directory of the built bundle, when not `appDir` (the emulator's `api` uploader only).
+     *
+     * Example: `"./billing-app/dist"`
      */
     declare public readonly bundleDir: pulumi.Output<string | undefined>;
     /**
-     * `private` or `public`, from the manifest.
+     * The manifest's `distribution_type`: `private` or `public`.
+     *
+     * Example: `"private"`
      */
     declare public /*out*/ readonly distributionType: pulumi.Output<string>;
     /**
-     * sha256 of the normalized manifest and bundle files.
+     * sha256 of the normalized manifest and bundle files; new content needs a new `version`.
+     *
+     * Example: `"sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"`
      */
     declare public /*out*/ readonly fingerprint: pulumi.Output<string>;
     /**
-     * Extra ignore patterns (gitignore subset) for the bundle.
+     * More ignore patterns (a gitignore subset) for the bundle (the emulator's `api` uploader only).
+     *
+     * Example: `["*.map", "coverage/"]`
      */
     declare public readonly ignore: pulumi.Output<string[]>;
     /**
-     * Permission names the version asks for.
+     * The permission names the version asks for; pass them to AppInstallation's `requestedPermissions`.
+     *
+     * Example: `["customer_read"]`
      */
     declare public /*out*/ readonly permissions: pulumi.Output<string[]>;
     /**
-     * What installing the version asks for: permissions, connect_src, image_src, endpoints.
+     * What installing the version asks for (permissions, connect_src, image_src, endpoints); pass it to AppInstallation's `requestedAccess`.
+     *
+     * Example: `{"permissions": ["customer_read"], "connect_src": ["https://api.example.com/"]}`
      */
     declare public /*out*/ readonly requestedAccess: pulumi.Output<{[key: string]: string[]}>;
     /**
-     * Whether sandboxes may install it.
+     * Whether sandboxes may install the version; pass it to AppInstallation's `sandboxInstallCompatible`.
+     *
+     * Example: `true`
      */
     declare public /*out*/ readonly sandboxInstallCompatible: pulumi.Output<boolean>;
     /**
      * The app's signing secret, or null (Stripe shows it only in the Dashboard).
+     *
+     * Example: `"absec_123"`
      */
     declare public /*out*/ readonly signingSecret: pulumi.Output<string | undefined>;
     /**
-     * processing, completed or failed; `uploaded` via the Stripe CLI.
+     * `processing`, `completed` or `failed`; `uploaded` through the Stripe CLI. A failed upload is made again.
+     *
+     * Example: `"completed"`
      */
     declare public /*out*/ readonly status: pulumi.Output<string>;
     /**
-     * Stripe's validation messages when status is failed.
+     * Stripe's validation messages when `status` is `failed`.
+     *
+     * Example: `["ui_extension.views[0].viewport: unknown viewport"]`
      */
     declare public /*out*/ readonly uploadErrors: pulumi.Output<string[]>;
     /**
      * The upload's id in Version History.
+     *
+     * Example: `"appupl_123"`
      */
     declare public /*out*/ readonly uploadId: pulumi.Output<string>;
     /**
-     * The manifest `version`; immutable once uploaded.
+     * The manifest's `version`; immutable once uploaded, so a new version is a new upload.
+     *
+     * Example: `"1.2.0"`
      */
     declare public /*out*/ readonly version: pulumi.Output<string>;
 
@@ -164,8 +196,6 @@ export class AppVersion extends pulumi.CustomResource {
         opts = pulumi.mergeOptions(opts, aliasOpts);
         const secretOpts = { additionalSecretOutputs: ["signingSecret"] };
         opts = pulumi.mergeOptions(opts, secretOpts);
-        const replaceOnChanges = { replaceOnChanges: ["appId", "fingerprint", "version"] };
-        opts = pulumi.mergeOptions(opts, replaceOnChanges);
         super(AppVersion.__pulumiType, name, resourceInputs, opts);
     }
 }
@@ -175,15 +205,21 @@ export class AppVersion extends pulumi.CustomResource {
  */
 export interface AppVersionArgs {
     /**
-     * Directory holding stripe-app.json.
+     * The app's directory, holding stripe-app.json.
+     *
+     * Example: `"./billing-app"`
      */
     appDir: pulumi.Input<string>;
     /**
-     * Directory of the built bundle, when not app_dir.
+     * The directory of the built bundle, when not `appDir` (the emulator's `api` uploader only).
+     *
+     * Example: `"./billing-app/dist"`
      */
     bundleDir?: pulumi.Input<string | undefined>;
     /**
-     * Extra ignore patterns (gitignore subset) for the bundle.
+     * More ignore patterns (a gitignore subset) for the bundle (the emulator's `api` uploader only).
+     *
+     * Example: `["*.map", "coverage/"]`
      */
     ignore?: pulumi.Input<pulumi.Input<string>[] | undefined>;
 }

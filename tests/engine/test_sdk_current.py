@@ -80,7 +80,7 @@ def test_generated_go_sdk_compiles(tmp_path: Path) -> None:
         "\t\t})\n"
         "\t\tif err != nil {\n\t\t\treturn err\n\t\t}\n"
         '\t\t_, err = stripeapps.NewAppInstallation(ctx, "billing-test", &stripeapps.AppInstallationArgs{\n'
-        '\t\t\tApp: version.App, Version: version.Version, Mode: pulumi.String("test"),\n'
+        "\t\t\tApp: version.App, Version: version.Version, Mode: stripeapps.ModeTest,\n"
         "\t\t})\n"
         '\t\tctx.Export("fingerprint", version.Fingerprint)\n'
         "\t\treturn err\n"

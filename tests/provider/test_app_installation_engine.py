@@ -171,6 +171,11 @@ def test_live_permission_escalation_needs_the_flag(engine: EngineSandbox, surfac
     previewed = stack.preview()
     assert "adds access: permission invoice_write" in previewed.stdout
     assert "allow_permission_changes=True" in previewed.stdout
+    # The app id comes from the AppVersion being replaced: on the emulator preview cannot know it yet (on Stripe
+    # it is stack config), and a value not known yet is named as such, never by its placeholder's repr.
+    assert "Unknown object" not in previewed.stdout + previewed.stderr
+    if not surface.is_stripe:
+        assert "upgrading the live install of the app being uploaded to version 1.1.0" in previewed.stdout
     with pytest.raises(auto.CommandError) as blocked:
         stack.up()
     assert "permission invoice_write" in str(blocked.value)

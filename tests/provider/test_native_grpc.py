@@ -15,8 +15,11 @@ import pytest
 from google.protobuf import empty_pb2, json_format, struct_pb2
 from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
 
-from pulumi_stripe_apps.native.marshal import SECRET_SIG, SIG_KEY
+from pulumi_stripe_apps.fields import whole_property
+from pulumi_stripe_apps.native.marshal import SECRET_SIG, SIG_KEY, Names
 from pulumi_stripe_apps.native.server import serve
+from pulumi_stripe_apps.resources.app_installation import FIELDS as INSTALL_FIELDS
+from pulumi_stripe_apps.resources.app_installation import AppInstallationProvider
 from pulumi_stripe_apps.schema import render_schema
 from tests.support.apps import write_app
 from tests.support.emulator import objects
@@ -87,6 +90,80 @@ def writes(surface: Surface) -> list[str]:
         for entry in surface.control.requests()
         if entry["path"].startswith("/v1/") and entry["method"] != "GET"
     ]
+
+
+INSTALLED = {
+    "app": "app_1",
+    "version": "1.0.0",
+    "mode": "live",
+    "distribution": "private",
+    "allowPermissionChanges": False,
+    "installedVersion": "1.0.0",
+    "installedAccount": "acct_own",
+    "drift": [],
+}
+KIND = provider_pb2.PropertyDiff
+
+
+@pytest.mark.parametrize(
+    ("olds", "news", "ignore", "detailed"),
+    [
+        # A version bump while preview cannot know the app yet (its AppVersion is being replaced): an update.
+        ({}, {"app": UNKNOWN, "version": "1.1.0"}, [], {"version": (KIND.UPDATE, True)}),
+        ({}, {"mode": "test"}, [], {"mode": (KIND.UPDATE_REPLACE, True)}),
+        ({}, {"mode": UNKNOWN}, [], {"mode": (KIND.UPDATE_REPLACE, True)}),
+        ({}, {"account": "acct_connected"}, [], {"account": (KIND.ADD_REPLACE, True)}),
+        ({"drift": ["status is install_failed, not installed"]}, {}, [], {"drift": (KIND.DELETE, False)}),
+        ({"installedVersion": "1.2.0"}, {}, [], {"installedVersion": (KIND.UPDATE, False)}),
+        ({"drift": ["status is install_failed, not installed"]}, {}, ["drift"], {}),
+        ({}, {"mode": "test", "version": "1.1.0"}, ['["mode"]'], {"version": (KIND.UPDATE, True)}),
+        (
+            {},
+            {"version": "1.1.0", "requestedAccess": {"permissions": ["customer_read"]}},
+            ["requestedAccess.permissions"],
+            {"version": (KIND.UPDATE, True), "requestedAccess": (KIND.ADD, True)},
+        ),
+    ],
+)
+def test_diff_returns_the_detailed_diff_the_dynamic_front_agrees_with(
+    plugin: provider_pb2_grpc.ResourceProviderStub,
+    olds: dict[str, Any],
+    news: dict[str, Any],
+    ignore: list[str],
+    detailed: dict[str, tuple[int, bool]],
+) -> None:
+    """Property paths with their kinds (output-only changes with inputDiff false) and the program's ignoreChanges;
+    the same provider object's `diff`, as the dynamic front calls it, finds the same changes and replaces."""
+    old_state = {**INSTALLED, **olds}
+    outputs_only = ("installedVersion", "installedAccount", "drift")
+    new_inputs = {key: value for key, value in {**INSTALLED, **news}.items() if key not in outputs_only}
+    found = plugin.Diff(
+        provider_pb2.DiffRequest(
+            id="appinst_1",
+            urn=urn(INSTALL, "i"),
+            type=INSTALL,
+            olds=struct(old_state),
+            news=struct(new_inputs),
+            ignoreChanges=ignore,
+        )
+    )
+    assert found.hasDetailedDiff
+    assert {path: (diff.kind, diff.inputDiff) for path, diff in found.detailedDiff.items()} == detailed
+    assert sorted(found.diffs) == sorted(detailed)
+    replace_kinds = {KIND.ADD_REPLACE, KIND.UPDATE_REPLACE, KIND.DELETE_REPLACE}
+    assert sorted(found.replaces) == sorted(path for path, (kind, _) in detailed.items() if kind in replace_kinds)
+    assert found.changes == (provider_pb2.DiffResponse.DIFF_SOME if detailed else provider_pb2.DiffResponse.DIFF_NONE)
+
+    # The dynamic front's call: snake_case names, the same provider object.
+    names = Names.of(INSTALL_FIELDS)
+    dynamic = AppInstallationProvider().diff(
+        "appinst_1",
+        {names.to_core.get(key, key): value for key, value in old_state.items()},
+        {names.to_core.get(key, key): value for key, value in new_inputs.items()},
+        {names.to_core.get(name, name) for name in map(whole_property, ignore) if name},
+    )
+    assert bool(dynamic.changes) is bool(detailed)
+    assert sorted(names.to_schema[name] for name in dynamic.replaces or []) == sorted(found.replaces)
 
 
 def test_a_public_install_passes_check_on_the_emulator_and_is_refused_on_stripe(

@@ -11,9 +11,11 @@ from typing import Any
 import pytest
 from pulumi.dynamic import ConfigureRequest
 from pulumi.dynamic.config import Config
+from pulumi.output import Unknown
+from pulumi.runtime.rpc import UNKNOWN as UNKNOWN_WIRE
 
 from pulumi_stripe_apps import surface
-from pulumi_stripe_apps.fields import Policy
+from pulumi_stripe_apps.fields import Change, Policy
 from pulumi_stripe_apps.resources import app_installation, app_secret, app_version
 from pulumi_stripe_apps.resources.app_installation import AppInstallationProvider
 from pulumi_stripe_apps.resources.app_version import AppVersionProvider
@@ -108,27 +110,79 @@ def install_state(**changes: Any) -> dict[str, Any]:
     return {**state, **changes}
 
 
+UNKNOWN = Unknown()
+U, A, D = Change.UPDATE, Change.ADD, Change.DELETE
+
+
 @pytest.mark.parametrize(
-    ("news", "replaces", "delete_first"),
+    ("olds", "news", "ignore", "expected", "delete_first"),
     [
-        (install_state(mode="test"), ["mode"], False),
-        (install_state(app="app_2"), ["app"], False),
-        (install_state(distribution="public"), ["distribution"], True),
-        (install_state(version="1.1.0"), [], False),
+        # A version bump upgrades in place; access that changes with it is carried by the update.
+        ({}, {"version": "1.1.0"}, (), [("version", U, False, True)], False),
+        (
+            {},
+            {"version": "1.1.0", "requested_access": {"permissions": ["a", "b"]}},
+            (),
+            [("version", U, False, True), ("requested_access", A, False, True)],
+            False,
+        ),
+        # ... even while preview cannot know the app yet: the AppVersion being replaced keeps its app_ id.
+        ({}, {"app": UNKNOWN, "version": "1.1.0"}, (), [("version", U, False, True)], False),
+        ({}, {"app": UNKNOWN}, (), [], False),
+        ({}, {"app": "app_2"}, (), [("app", U, True, True)], False),
+        ({}, {"mode": "test"}, (), [("mode", U, True, True)], False),
+        # A replace-on-change input not known yet is a possible replace (the engine's convention).
+        ({}, {"mode": UNKNOWN}, (), [("mode", U, True, True)], False),
+        ({}, {"account": "acct_2"}, (), [("account", A, True, True)], False),
+        (
+            {"account": "acct_2", "installed_account": "acct_2"},
+            {"account": None},
+            (),
+            [("account", D, True, True)],
+            False,
+        ),
+        ({}, {"distribution": "public"}, (), [("distribution", U, True, True)], True),
+        # Output-only: drift found by refresh is cleared; a version Stripe moved the install to is put back.
+        ({"drift": ["status is install_failed"]}, {}, (), [("drift", D, False, False)], False),
+        ({"installed_version": "1.2.0"}, {}, (), [("installed_version", U, False, False)], False),
+        # The program's ignoreChanges, by top-level name or `*`.
+        ({"drift": ["status is install_failed"]}, {}, ("drift",), [], False),
+        ({}, {"version": "1.1.0", "mode": "test"}, ("*",), [], False),
+        ({}, {"version": "1.1.0", "mode": "test"}, ("mode",), [("version", U, False, True)], False),
+        # Inputs that only tune behaviour never cause a change on their own.
+        ({}, {"allow_permission_changes": True}, (), [], False),
     ],
 )
-def test_app_installation_diff(news: dict[str, Any], replaces: list[str], delete_first: bool) -> None:
-    result = AppInstallationProvider().diff("appinst_1", install_state(), news)
-    assert result.changes is True
-    assert result.replaces == replaces
+def test_app_installation_detailed_diff(
+    olds: dict[str, Any],
+    news: dict[str, Any],
+    ignore: tuple[str, ...],
+    expected: list[tuple[str, Change, bool, bool]],
+    delete_first: bool,
+) -> None:
+    result = AppInstallationProvider().diff("appinst_1", install_state(**olds), install_state(**news), ignore)
+    assert [(entry.name, entry.change, entry.replace, entry.input) for entry in result.properties] == expected
+    assert result.changes is bool(expected)
+    assert result.replaces == [name for name, _, replace, _ in expected if replace]
     assert result.delete_before_replace is delete_first
 
 
-def test_app_installation_no_change_and_drift() -> None:
-    provider = AppInstallationProvider()
-    assert provider.diff("appinst_1", install_state(), install_state(allow_permission_changes=True)).changes is False
-    drifted = provider.diff("appinst_1", install_state(drift=["status is install_failed"]), install_state())
-    assert drifted.changes is True and drifted.replaces == []
+def test_a_failed_upload_is_uploaded_again_as_an_output_only_replace() -> None:
+    olds = {f.name: "old" for f in app_version.FIELDS}
+    result = AppVersionProvider().diff("appupl_1", {**olds, "status": "failed"}, olds)
+    assert [(e.name, e.change, e.replace, e.input) for e in result.properties] == [("status", U, True, False)]
+    assert AppVersionProvider().diff("appupl_1", {**olds, "status": "failed"}, olds, {"status"}).changes is False
+
+
+def test_a_live_upgrade_names_a_value_not_known_yet_as_such(capsys: pytest.CaptureFixture[str]) -> None:
+    olds = install_state(permissions_granted=["customer_read"])
+    for app, version in ((UNKNOWN, "1.1.0"), (UNKNOWN_WIRE, UNKNOWN_WIRE)):
+        news = install_state(app=app, version=version, requested_access={"permissions": ["invoice_write"]})
+        AppInstallationProvider().diff("appinst_1", olds, news)
+    printed = capsys.readouterr().err
+    assert "Unknown object" not in printed and UNKNOWN_WIRE not in printed
+    assert "upgrading the live install of the app being uploaded to version 1.1.0 adds access" in printed
+    assert "of the app being uploaded to the version being uploaded adds access: permission invoice_write" in printed
 
 
 EMULATOR = "http://127.0.0.1:12111"

@@ -26,7 +26,7 @@ from pulumi.runtime.proto import engine_pb2, engine_pb2_grpc, plugin_pb2, provid
 
 from pulumi_stripe_apps import __version__
 from pulumi_stripe_apps.errors import StripeAppsError
-from pulumi_stripe_apps.fields import Field, Policy
+from pulumi_stripe_apps.fields import Change, Field, Policy, whole_property
 from pulumi_stripe_apps.native.marshal import Names, to_core, to_struct
 from pulumi_stripe_apps.resources.app_installation import FIELDS as INSTALL_FIELDS
 from pulumi_stripe_apps.resources.app_installation import AppInstallationProvider
@@ -34,11 +34,12 @@ from pulumi_stripe_apps.resources.app_secret import FIELDS as SECRET_FIELDS
 from pulumi_stripe_apps.resources.app_secret import AppSecretProvider
 from pulumi_stripe_apps.resources.app_version import FIELDS as VERSION_FIELDS
 from pulumi_stripe_apps.resources.app_version import AppVersionProvider
-from pulumi_stripe_apps.resources.base import ConfiguredProvider
 from pulumi_stripe_apps.schema import CONFIG, PACKAGE, render_schema, token
 from pulumi_stripe_apps.settings import load_settings
 
 Reply = TypeVar("Reply")
+# The core's providers: each `diff` also takes the program's ignoreChanges and returns the detailed diff.
+CoreProvider = AppVersionProvider | AppInstallationProvider | AppSecretProvider
 DEFAULT_WORKERS = 32  # the engine's --parallel decides how many calls come at once; the pool never limits it
 DIFF = provider_pb2.DiffResponse
 
@@ -47,13 +48,13 @@ DIFF = provider_pb2.DiffResponse
 class Kind:
     """One resource type: its core provider, its names and which outputs are secret."""
 
-    provider: ConfiguredProvider
+    provider: CoreProvider
     names: Names
     secret_outputs: frozenset[str]
     inputs: frozenset[str]
 
     @classmethod
-    def of(cls, provider: ConfiguredProvider, fields: tuple[Field, ...]) -> Kind:
+    def of(cls, provider: CoreProvider, fields: tuple[Field, ...]) -> Kind:
         return cls(
             provider,
             Names.of(fields),
@@ -175,17 +176,20 @@ class StripeAppsProvider(provider_pb2_grpc.ResourceProviderServicer):
         def diff(kind: Kind) -> provider_pb2.DiffResponse:
             olds, _ = to_core(request.olds, kind.names)
             news, _ = to_core(request.news, kind.names)
-            result = kind.provider.diff(request.id, _public(olds), news)
-            replaces = [kind.names.to_schema.get(name, name) for name in result.replaces or []]
-            changed = [
-                kind.names.to_schema[name]
-                for name in sorted(kind.inputs)
-                if name in news and olds.get(name) != news.get(name)
-            ]
+            ignore = {kind.names.to_core.get(name, name) for name in map(whole_property, request.ignoreChanges) if name}
+            result = kind.provider.diff(request.id, _public(olds), news, ignore)
+            detailed = {
+                kind.names.to_schema.get(entry.name, entry.name): provider_pb2.PropertyDiff(
+                    kind=_DIFF_KINDS[entry.change, entry.replace], inputDiff=entry.input
+                )
+                for entry in result.properties
+            }
             return DIFF(
                 changes=DIFF.DIFF_SOME if result.changes else DIFF.DIFF_NONE,
-                replaces=replaces,
-                diffs=sorted({*changed, *replaces}) if result.changes else [],
+                replaces=[kind.names.to_schema.get(name, name) for name in result.replaces or []],
+                diffs=sorted(detailed),
+                detailedDiff=detailed,
+                hasDetailedDiff=True,
                 deleteBeforeReplace=bool(result.delete_before_replace),
             )
 
@@ -280,6 +284,17 @@ def _import(kind: Kind, import_id: str) -> tuple[str, dict[str, Any]]:
         fix="declare the AppVersion with its appDir instead; `pulumi up` adopts the existing upload of that "
         "version and content",
     )
+
+
+_PROPERTY = provider_pb2.PropertyDiff
+_DIFF_KINDS = {
+    (Change.ADD, False): _PROPERTY.ADD,
+    (Change.ADD, True): _PROPERTY.ADD_REPLACE,
+    (Change.UPDATE, False): _PROPERTY.UPDATE,
+    (Change.UPDATE, True): _PROPERTY.UPDATE_REPLACE,
+    (Change.DELETE, False): _PROPERTY.DELETE,
+    (Change.DELETE, True): _PROPERTY.DELETE_REPLACE,
+}
 
 
 def _type_of(request: Any) -> str:

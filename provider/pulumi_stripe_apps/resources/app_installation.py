@@ -24,6 +24,7 @@ import contextlib
 import sys
 import threading
 import time
+from collections.abc import Collection
 from typing import TYPE_CHECKING, Any
 
 import pulumi
@@ -31,14 +32,27 @@ from pulumi.dynamic import (
     CheckFailure,
     CheckResult,
     CreateResult,
-    DiffResult,
     ReadResult,
     Resource,
     UpdateResult,
 )
 
 from pulumi_stripe_apps.errors import StripeAppsError, upload_key_fix
-from pulumi_stripe_apps.fields import Field, Policy, changed_fields, is_unknown, public
+from pulumi_stripe_apps.fields import (
+    DISTRIBUTION,
+    MODE,
+    Change,
+    Diff,
+    Field,
+    Policy,
+    PropertyChange,
+    carried_changes,
+    field_changes,
+    ignored,
+    is_unknown,
+    public,
+    shown,
+)
 from pulumi_stripe_apps.gone import confirm_gone, is_missing
 from pulumi_stripe_apps.poll import wait_until
 from pulumi_stripe_apps.resources.base import ConfiguredProvider, after_declaration
@@ -53,7 +67,7 @@ if TYPE_CHECKING:
 Install = dict[str, Any]
 INSTALLS_PATH = "/v1/apps/installs"
 
-DISTRIBUTIONS = ("private", "public")
+DISTRIBUTIONS = DISTRIBUTION.allowed
 CHANNELS: dict[Mode, str] = {"test": "private_test", "sandbox": "private_test", "live": "private_live"}
 # An app's developer installs it on a connected account on the public channel (docs: api/apps/installs).
 CONNECTED_CHANNEL = "public"
@@ -64,46 +78,126 @@ PUBLIC_DISTRIBUTION_STEPS = (
     "your app > Publish). Keep distribution='private' here until it is listed"
 )
 
+# Descriptions and examples are the schema's (camelCase names; the dynamic resources take the same in snake_case).
 FIELDS: tuple[Field, ...] = (
-    Field("app", Policy.REPLACE, "string", "The app object id (app_...), e.g. AppVersion.app.", required=True),
-    Field("version", Policy.UPDATE, "string", "The version that must be installed.", required=True),
-    Field("mode", Policy.REPLACE, "string", "`test`, `sandbox` or `live`.", required=True),
-    Field("distribution", Policy.REPLACE, "string", "`private` (default) or `public` (Marketplace).", nullable=False),
+    Field(
+        "app",
+        Policy.REPLACE,
+        "string",
+        "The app object id (`app_...`), usually an AppVersion's `app`. Another app replaces the install; while "
+        "preview cannot know it yet (its AppVersion is being replaced), it is the same app, whose id never changes.",
+        example='"app_1NfPz2ExampleApp"',
+        required=True,
+        same_when_unknown=True,
+    ),
+    Field(
+        "version",
+        Policy.UPDATE,
+        "string",
+        "The version that must be installed, usually an AppVersion's `version`; a new one upgrades the install in "
+        "place.",
+        example='"1.2.0"',
+        required=True,
+    ),
+    Field("mode", Policy.REPLACE, "string", MODE.description, example='"live"', required=True, choices=MODE),
+    Field(
+        "distribution",
+        Policy.REPLACE,
+        "string",
+        "`private` (the default) installs the app; `public` submits it for the App Marketplace (live mode only, "
+        "deleting the private live install first).",
+        example='"private"',
+        nullable=False,
+        choices=DISTRIBUTION,
+    ),
     Field(
         "account",
         Policy.REPLACE,
         "string",
-        "A connected account (acct_...) to install the app on with `Stripe-Account`; omit for your own account.",
+        "A connected account (`acct_...`) to install the app on with `Stripe-Account`; omit it for your own account.",
+        example='"acct_1Nv0FGExampleAcct"',
     ),
     Field(
         "allow_permission_changes",
         Policy.IGNORE,
         "boolean",
-        "Allow a live upgrade to grant new access.",
+        "Allow a live upgrade to grant access the install does not hold yet; without it `pulumi up` refuses such an "
+        "upgrade and names the new access.",
+        example="true",
         nullable=False,
     ),
-    Field("sandbox_install_compatible", Policy.IGNORE, "boolean", "From AppVersion; checked for sandboxes."),
+    Field(
+        "sandbox_install_compatible",
+        Policy.IGNORE,
+        "boolean",
+        "The AppVersion's `sandboxInstallCompatible`; a sandbox install of a version without it fails at preview.",
+        example="true",
+    ),
     Field(
         "requested_permissions",
         Policy.IGNORE,
         "array",
-        "AppVersion.permissions; lets preview show the new permissions a live upgrade would grant.",
+        "The AppVersion's `permissions`; lets preview name the permissions a live upgrade would add.",
+        example='["customer_read", "invoice_write"]',
     ),
     Field(
         "requested_access",
         Policy.IGNORE,
         "object",
-        "AppVersion.requested_access; the live permission gate compares it with what the install holds.",
+        "The AppVersion's `requestedAccess`; the live permission gate compares it with what the install holds.",
+        example='{"permissions": ["customer_read"], "connect_src": ["https://api.example.com/"]}',
     ),
-    Field("status", Policy.COMPUTED, "string", "Stripe's install status, or the Marketplace review status."),
-    Field("channel", Policy.COMPUTED, "string", "private_test, private_live or public."),
-    Field("livemode", Policy.COMPUTED, "boolean", "Whether the install is in live mode."),
-    Field("installed_account", Policy.COMPUTED, "string", "The account the app is installed on."),
-    Field("installed_version", Policy.COMPUTED, "string", "The version installed, as far as Stripe shows."),
-    Field("permissions_granted", Policy.COMPUTED, "array", "Permissions the install holds."),
-    Field("permissions_pending", Policy.COMPUTED, "array", "Permissions awaiting re-authorization."),
-    Field("approval_required", Policy.COMPUTED, "boolean", "Whether access is waiting for approval."),
-    Field("drift", Policy.COMPUTED, "array", "What refresh found different from the declared state."),
+    Field(
+        "status",
+        Policy.COMPUTED,
+        "string",
+        "Stripe's install status, or the Marketplace review status when `distribution` is `public`.",
+        example='"installed"',
+    ),
+    Field("channel", Policy.COMPUTED, "string", "The install's channel.", example='"private_live"'),
+    Field("livemode", Policy.COMPUTED, "boolean", "Whether the install is in live mode.", example="true"),
+    Field(
+        "installed_account",
+        Policy.COMPUTED,
+        "string",
+        "The account the app is installed on.",
+        example='"acct_1Nv0FGExampleAcct"',
+    ),
+    Field(
+        "installed_version",
+        Policy.COMPUTED,
+        "string",
+        "The version installed, as far as Stripe shows; refresh records a version Stripe moved the install to.",
+        example='"1.2.0"',
+    ),
+    Field(
+        "permissions_granted",
+        Policy.COMPUTED,
+        "array",
+        "Permissions the install holds.",
+        example='["customer_read"]',
+    ),
+    Field(
+        "permissions_pending",
+        Policy.COMPUTED,
+        "array",
+        "Permissions awaiting the account's approval.",
+        example='["invoice_write"]',
+    ),
+    Field(
+        "approval_required",
+        Policy.COMPUTED,
+        "boolean",
+        "Whether access is waiting for the account's approval.",
+        example="false",
+    ),
+    Field(
+        "drift",
+        Policy.COMPUTED,
+        "array",
+        "What refresh found different from the declared state; the next update clears it.",
+        example='["status is install_failed, not installed"]',
+    ),
 )
 OUTPUTS = [field.name for field in FIELDS]
 INPUTS = [field.name for field in FIELDS if field.policy is not Policy.COMPUTED]
@@ -120,13 +214,17 @@ class AppInstallationProvider(ConfiguredProvider):
         checked["allow_permission_changes"] = bool(news.get("allow_permission_changes"))
         mode = checked.get("mode")
         distribution = checked["distribution"]
-        if mode not in MODES:
+        if is_unknown(mode):
+            pass  # checked when `up` knows it (another resource's output)
+        elif mode not in MODES:
             failures.append(CheckFailure("mode", f"mode is {mode!r}; allowed values: {', '.join(MODES)}"))
         else:
             problem = self.settings().key_problem(mode)  # before the surface checks: keys come first
             if problem:
                 failures.append(CheckFailure("mode", problem))
-        if distribution not in DISTRIBUTIONS:
+        if is_unknown(distribution):
+            pass
+        elif distribution not in DISTRIBUTIONS:
             failures.append(CheckFailure("distribution", f"distribution is {distribution!r}; allowed: private, public"))
         elif distribution == "public" and mode in ("test", "sandbox"):
             failures.append(
@@ -187,31 +285,26 @@ class AppInstallationProvider(ConfiguredProvider):
             failures.append(CheckFailure("version", "version is required, e.g. AppVersion.version"))
         return CheckResult(checked, failures)
 
-    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any], ignore_changes: Collection[str] = ()) -> Diff:
         if "installed_account" not in olds:
             # State written before `account` became an input held the installing account there: own account.
             olds = {**olds, "account": None}
-        # An unknown app id (its AppVersion is being replaced) is the same app: one app keeps its app_ id.
-        replaces = [
-            field.name
-            for field in changed_fields(FIELDS, olds, news)
-            if field.policy is Policy.REPLACE and not is_unknown(news.get(field.name))
-        ]
+        changes = field_changes(FIELDS, olds, news, ignore_changes)
+        version = news.get("version")
+        installed = olds.get("installed_version") or olds.get("version")
+        if not changes and not ignored("installed_version", ignore_changes) and version != installed:
+            # Refresh found another version installed than the one declared: the update installs the declared one.
+            changes.append(PropertyChange("installed_version", Change.UPDATE, input=False))
+        if olds.get("drift") and not ignored("drift", ignore_changes):
+            changes.append(PropertyChange("drift", Change.DELETE, input=False))
+        if changes:
+            changes += carried_changes(FIELDS, olds, news, ignore_changes)
         # private -> public: the live install must be gone before the app may be published.
-        delete_first = "distribution" in replaces
-        updates = []
-        if news.get("version") != (olds.get("installed_version") or olds.get("version")):
-            updates.append("version")
-        if olds.get("drift"):
-            updates.append("drift")
-        if "version" in updates and not replaces:
+        delete_first = any(change.replace and change.name == "distribution" for change in changes)
+        found = Diff(changes, delete_before_replace=delete_first)
+        if not found.replaces and (found.named("version") or found.named("installed_version")):
             _announce_new_access(olds, news)
-        return DiffResult(
-            changes=bool(replaces or updates),
-            replaces=replaces,
-            stables=[],
-            delete_before_replace=delete_first,
-        )
+        return found
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         with contextlib.ExitStack() as scope:
@@ -620,7 +713,7 @@ def _enforce_version_rule(uploader: Uploader, props: dict[str, Any]) -> Upload |
 def _announce_new_access(olds: dict[str, Any], news: dict[str, Any]) -> None:
     """Shows at preview the permissions a live upgrade would add, so the gate in `update` is no surprise."""
     requested = (_requested(news, None) or {}).get("permissions")
-    if news.get("mode") != "live" or requested is None or is_unknown(news.get("version")):
+    if news.get("mode") != "live" or requested is None:
         return
     granted = set(olds.get("permissions_granted") or [])
     added = [name for name in requested if isinstance(name, str) and name not in granted]
@@ -632,7 +725,8 @@ def _announce_new_access(olds: dict[str, Any], news: dict[str, Any]) -> None:
         else "`pulumi up` will refuse it until you set allow_permission_changes=True"
     )
     print(
-        f"warning: upgrading the live install of {news.get('app')} to version {news.get('version')} adds access: "
+        f"warning: upgrading the live install of {shown(news.get('app'), 'the app being uploaded')} to "
+        f"{shown(news.get('version'), 'the version being uploaded', prefix='version ')} adds access: "
         f"{', '.join(f'permission {name}' for name in added)}; {verdict}",
         file=sys.stderr,
     )

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Collection
 from typing import TYPE_CHECKING, Any
 
 import pulumi
@@ -22,14 +23,13 @@ from pulumi.dynamic import (
     CheckFailure,
     CheckResult,
     CreateResult,
-    DiffResult,
     ReadResult,
     Resource,
     UpdateResult,
 )
 
 from pulumi_stripe_apps.errors import StripeAppsError
-from pulumi_stripe_apps.fields import Field, Policy, changed_fields, is_unknown
+from pulumi_stripe_apps.fields import MODE, SECRET_SCOPE, Diff, Field, Policy, field_changes, is_unknown
 from pulumi_stripe_apps.gone import confirm_gone, key_account
 from pulumi_stripe_apps.resources.base import ConfiguredProvider, after_declaration
 from pulumi_stripe_apps.settings import MODES, Mode
@@ -39,28 +39,79 @@ from pulumi_stripe_apps.stripe_api import client_for
 Secret = dict[str, Any]
 SECRETS_PATH = "/v1/apps/secrets"
 
-SCOPES = ("account", "user")
+SCOPES = SECRET_SCOPE.allowed
 USER_PREFIX = "usr_"
 MAX_PER_SCOPE = 10
 MAX_LIFETIME = 100 * 365 * 24 * 3600
 LIMIT_CODE = "secret_limit_exceeded"
 
+# Descriptions and examples are the schema's (camelCase names; the dynamic resource takes the same in snake_case).
 FIELDS: tuple[Field, ...] = (
-    Field("name", Policy.REPLACE, "string", "The secret's name, unique within its scope.", required=True),
+    Field(
+        "name",
+        Policy.REPLACE,
+        "string",
+        "The secret's name, unique within its scope; another name is another secret.",
+        example='"slack_token"',
+        required=True,
+    ),
     Field(
         "scope",
         Policy.REPLACE,
         "string",
-        "`account` (default: the whole account) or `user` (one user).",
+        "`account` (the default: the whole account) or `user` (one Dashboard user, named by `user`).",
+        example='"account"',
         nullable=False,
+        choices=SECRET_SCOPE,
     ),
-    Field("user", Policy.REPLACE, "string", "The Dashboard user (usr_...) when scope is `user`."),
-    Field("mode", Policy.REPLACE, "string", "`test`, `sandbox` or `live`: which key holds it.", required=True),
-    Field("payload", Policy.UPDATE, "string", "The secret value.", secret=True, required=True),
-    Field("expires_at", Policy.UPDATE, "integer", "Unix seconds after which Stripe deletes it, or null."),
-    Field("livemode", Policy.COMPUTED, "boolean", "Whether the secret is in live mode."),
-    Field("created", Policy.COMPUTED, "integer", "When Stripe stored the current payload (unix seconds)."),
-    Field("account", Policy.COMPUTED, "string", "The account whose Secret Store holds the secret.", nullable=True),
+    Field(
+        "user",
+        Policy.REPLACE,
+        "string",
+        "The Dashboard user (`usr_...`) who owns the secret, when `scope` is `user`.",
+        example='"usr_1NvExampleUser"',
+    ),
+    Field(
+        "mode",
+        Policy.REPLACE,
+        "string",
+        "Which environment's Secret Store holds the secret (and so which API key writes it).",
+        example='"test"',
+        required=True,
+        choices=MODE,
+    ),
+    Field(
+        "payload",
+        Policy.UPDATE,
+        "string",
+        "The secret value; a new one is set in place.",
+        example='"xoxb-example-token"',
+        secret=True,
+        required=True,
+    ),
+    Field(
+        "expires_at",
+        Policy.UPDATE,
+        "integer",
+        "Unix seconds after which Stripe deletes the secret, or null to keep it.",
+        example="1767225600",
+    ),
+    Field("livemode", Policy.COMPUTED, "boolean", "Whether the secret is in live mode.", example="false"),
+    Field(
+        "created",
+        Policy.COMPUTED,
+        "integer",
+        "When Stripe stored the current payload (unix seconds).",
+        example="1735689600",
+    ),
+    Field(
+        "account",
+        Policy.COMPUTED,
+        "string",
+        "The account whose Secret Store holds the secret.",
+        example='"acct_1Nv0FGExampleAcct"',
+        nullable=True,
+    ),
 )
 OUTPUTS = [field.name for field in FIELDS]
 INPUTS = [field.name for field in FIELDS if field.policy is not Policy.COMPUTED]
@@ -88,10 +139,8 @@ class AppSecretProvider(ConfiguredProvider):
                 checked["expires_at"] = int(expires_at)
         return CheckResult(checked, failures)
 
-    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        changed = changed_fields(FIELDS, olds, news)
-        replaces = [field.name for field in changed if field.policy is Policy.REPLACE]
-        return DiffResult(changes=bool(changed), replaces=replaces, stables=[], delete_before_replace=False)
+    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any], ignore_changes: Collection[str] = ()) -> Diff:
+        return Diff(field_changes(FIELDS, olds, news, ignore_changes))
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         secret, account = self._set(props, "creating")

@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
+from collections.abc import Collection
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -26,13 +27,22 @@ from pulumi.dynamic import (
     CheckFailure,
     CheckResult,
     CreateResult,
-    DiffResult,
     ReadResult,
     Resource,
 )
 
 from pulumi_stripe_apps.errors import StripeAppsError
-from pulumi_stripe_apps.fields import Field, Policy, changed_fields, public
+from pulumi_stripe_apps.fields import (
+    Change,
+    Diff,
+    Field,
+    Policy,
+    PropertyChange,
+    carried_changes,
+    field_changes,
+    ignored,
+    public,
+)
 from pulumi_stripe_apps.fingerprint import fingerprint, iter_bundle_files
 from pulumi_stripe_apps.gone import confirm_gone, key_account
 from pulumi_stripe_apps.poll import wait_until
@@ -40,38 +50,120 @@ from pulumi_stripe_apps.resources.base import ConfiguredProvider, after_declarat
 from pulumi_stripe_apps.settings import APP_IDS_HELP
 from pulumi_stripe_apps.uploads import Upload, Uploader, open_http, uploader_for
 
+# Descriptions and examples are the schema's (camelCase names; the dynamic resource takes the same in snake_case).
 FIELDS: tuple[Field, ...] = (
-    Field("app_dir", Policy.IGNORE, "string", "Directory holding stripe-app.json.", required=True),
-    Field("bundle_dir", Policy.IGNORE, "string", "Directory of the built bundle, when not app_dir."),
-    Field("ignore", Policy.IGNORE, "array", "Extra ignore patterns (gitignore subset) for the bundle.", nullable=False),
-    Field("app_id", Policy.REPLACE, "string", "The manifest `id`, e.g. com.example.billing.", derived=True),
-    Field("version", Policy.REPLACE, "string", "The manifest `version`; immutable once uploaded.", derived=True),
-    Field("fingerprint", Policy.REPLACE, "string", "sha256 of the normalized manifest and bundle files.", derived=True),
-    Field("distribution_type", Policy.COMPUTED, "string", "`private` or `public`, from the manifest."),
-    Field("sandbox_install_compatible", Policy.COMPUTED, "boolean", "Whether sandboxes may install it."),
-    Field("permissions", Policy.COMPUTED, "array", "Permission names the version asks for."),
+    Field(
+        "app_dir",
+        Policy.IGNORE,
+        "string",
+        "The app's directory, holding stripe-app.json.",
+        example='"./billing-app"',
+        required=True,
+    ),
+    Field(
+        "bundle_dir",
+        Policy.IGNORE,
+        "string",
+        "The directory of the built bundle, when not `appDir` (the emulator's `api` uploader only).",
+        example='"./billing-app/dist"',
+    ),
+    Field(
+        "ignore",
+        Policy.IGNORE,
+        "array",
+        "More ignore patterns (a gitignore subset) for the bundle (the emulator's `api` uploader only).",
+        example='["*.map", "coverage/"]',
+        nullable=False,
+    ),
+    Field(
+        "app_id",
+        Policy.REPLACE,
+        "string",
+        "The manifest's `id`; another id is another app, so a new upload.",
+        example='"com.example.billing"',
+        derived=True,
+    ),
+    Field(
+        "version",
+        Policy.REPLACE,
+        "string",
+        "The manifest's `version`; immutable once uploaded, so a new version is a new upload.",
+        example='"1.2.0"',
+        derived=True,
+    ),
+    Field(
+        "fingerprint",
+        Policy.REPLACE,
+        "string",
+        "sha256 of the normalized manifest and bundle files; new content needs a new `version`.",
+        example='"sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"',
+        derived=True,
+    ),
+    Field(
+        "distribution_type",
+        Policy.COMPUTED,
+        "string",
+        "The manifest's `distribution_type`: `private` or `public`.",
+        example='"private"',
+    ),
+    Field(
+        "sandbox_install_compatible",
+        Policy.COMPUTED,
+        "boolean",
+        "Whether sandboxes may install the version; pass it to AppInstallation's `sandboxInstallCompatible`.",
+        example="true",
+    ),
+    Field(
+        "permissions",
+        Policy.COMPUTED,
+        "array",
+        "The permission names the version asks for; pass them to AppInstallation's `requestedPermissions`.",
+        example='["customer_read"]',
+    ),
     Field(
         "requested_access",
         Policy.COMPUTED,
         "object",
-        "What installing the version asks for: permissions, connect_src, image_src, endpoints.",
+        "What installing the version asks for (permissions, connect_src, image_src, endpoints); pass it to "
+        "AppInstallation's `requestedAccess`.",
+        example='{"permissions": ["customer_read"], "connect_src": ["https://api.example.com/"]}',
     ),
-    Field("app", Policy.COMPUTED, "string", "The app object id (app_...)."),
-    Field("upload_id", Policy.COMPUTED, "string", "The upload's id in Version History."),
+    Field(
+        "app",
+        Policy.COMPUTED,
+        "string",
+        "The app object id; pass it to AppInstallation's `app`.",
+        example='"app_1NfPz2ExampleApp"',
+    ),
+    Field("upload_id", Policy.COMPUTED, "string", "The upload's id in Version History.", example='"appupl_123"'),
     Field(
         "account",
         Policy.COMPUTED,
         "string",
         "The account the version was uploaded to, as the emulator's key names it; null through the Stripe CLI.",
+        example='"acct_1Nv0FGExampleAcct"',
         nullable=True,
     ),
-    Field("status", Policy.COMPUTED, "string", "processing, completed or failed; `uploaded` via the Stripe CLI."),
-    Field("upload_errors", Policy.COMPUTED, "array", "Stripe's validation messages when status is failed."),
+    Field(
+        "status",
+        Policy.COMPUTED,
+        "string",
+        "`processing`, `completed` or `failed`; `uploaded` through the Stripe CLI. A failed upload is made again.",
+        example='"completed"',
+    ),
+    Field(
+        "upload_errors",
+        Policy.COMPUTED,
+        "array",
+        "Stripe's validation messages when `status` is `failed`.",
+        example='["ui_extension.views[0].viewport: unknown viewport"]',
+    ),
     Field(
         "signing_secret",
         Policy.COMPUTED,
         "string",
         "The app's signing secret, or null (Stripe shows it only in the Dashboard).",
+        example='"absec_123"',
         secret=True,
         nullable=True,
     ),
@@ -167,13 +259,14 @@ class AppVersionProvider(ConfiguredProvider):
             checked["app"] = app
         return CheckResult(checked, failures)
 
-    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        changed = changed_fields(FIELDS, olds, news)
-        replaces = [field.name for field in changed if field.policy is Policy.REPLACE]
-        if olds.get("status") == "failed":
+    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any], ignore_changes: Collection[str] = ()) -> Diff:
+        changes = field_changes(FIELDS, olds, news, ignore_changes)
+        if olds.get("status") == "failed" and not ignored("status", ignore_changes):
             # Stripe failed this upload after accepting it; a new upload of the same version is allowed.
-            replaces.append("status")
-        return DiffResult(changes=bool(replaces), replaces=replaces, stables=[], delete_before_replace=False)
+            changes.append(PropertyChange("status", Change.UPDATE, replace=True, input=False))
+        if changes:
+            changes += carried_changes(FIELDS, olds, news, ignore_changes)
+        return Diff(changes)
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         with contextlib.ExitStack() as scope:

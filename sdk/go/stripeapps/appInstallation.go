@@ -18,41 +18,77 @@ import (
 type AppInstallation struct {
 	pulumi.CustomResourceState
 
-	// A connected account (acct_...) to install the app on with `Stripe-Account`; omit for your own account.
+	// A connected account (`acct_...`) to install the app on with `Stripe-Account`; omit it for your own account.
+	//
+	// Example: `"acct_1Nv0FGExampleAcct"`
 	Account pulumi.StringPtrOutput `pulumi:"account"`
-	// Allow a live upgrade to grant new access.
+	// Allow a live upgrade to grant access the install does not hold yet; without it `pulumi up` refuses such an upgrade and names the new access.
+	//
+	// Example: `true`
 	AllowPermissionChanges pulumi.BoolOutput `pulumi:"allowPermissionChanges"`
-	// The app object id (app_...), e.g. AppVersion.app.
+	// The app object id (`app_...`), usually an AppVersion's `app`. Another app replaces the install; while preview cannot know it yet (its AppVersion is being replaced), it is the same app, whose id never changes.
+	//
+	// Example: `"app_1NfPz2ExampleApp"`
 	App pulumi.StringOutput `pulumi:"app"`
-	// Whether access is waiting for approval.
+	// Whether access is waiting for the account's approval.
+	//
+	// Example: `false`
 	ApprovalRequired pulumi.BoolOutput `pulumi:"approvalRequired"`
-	// private_test, private_live or public.
+	// The install's channel.
+	//
+	// Example: `"private_live"`
 	Channel pulumi.StringOutput `pulumi:"channel"`
-	// `private` (default) or `public` (Marketplace).
-	Distribution pulumi.StringOutput `pulumi:"distribution"`
-	// What refresh found different from the declared state.
+	// `private` (the default) installs the app; `public` submits it for the App Marketplace (live mode only, deleting the private live install first).
+	//
+	// Example: `"private"`
+	Distribution DistributionOutput `pulumi:"distribution"`
+	// What refresh found different from the declared state; the next update clears it.
+	//
+	// Example: `["status is install_failed, not installed"]`
 	Drift pulumi.StringArrayOutput `pulumi:"drift"`
 	// The account the app is installed on.
+	//
+	// Example: `"acct_1Nv0FGExampleAcct"`
 	InstalledAccount pulumi.StringOutput `pulumi:"installedAccount"`
-	// The version installed, as far as Stripe shows.
+	// The version installed, as far as Stripe shows; refresh records a version Stripe moved the install to.
+	//
+	// Example: `"1.2.0"`
 	InstalledVersion pulumi.StringOutput `pulumi:"installedVersion"`
 	// Whether the install is in live mode.
+	//
+	// Example: `true`
 	Livemode pulumi.BoolOutput `pulumi:"livemode"`
-	// `test`, `sandbox` or `live`.
-	Mode pulumi.StringOutput `pulumi:"mode"`
+	// Which of the account's environments, and so which API key (`testApiKey`, `sandboxApiKey`, `liveApiKey`), holds the object.
+	//
+	// Example: `"live"`
+	Mode ModeOutput `pulumi:"mode"`
 	// Permissions the install holds.
+	//
+	// Example: `["customer_read"]`
 	PermissionsGranted pulumi.StringArrayOutput `pulumi:"permissionsGranted"`
-	// Permissions awaiting re-authorization.
+	// Permissions awaiting the account's approval.
+	//
+	// Example: `["invoice_write"]`
 	PermissionsPending pulumi.StringArrayOutput `pulumi:"permissionsPending"`
-	// AppVersion.requested_access; the live permission gate compares it with what the install holds.
+	// The AppVersion's `requestedAccess`; the live permission gate compares it with what the install holds.
+	//
+	// Example: `{"permissions": ["customer_read"], "connect_src": ["https://api.example.com/"]}`
 	RequestedAccess pulumi.StringArrayMapOutput `pulumi:"requestedAccess"`
-	// AppVersion.permissions; lets preview show the new permissions a live upgrade would grant.
+	// The AppVersion's `permissions`; lets preview name the permissions a live upgrade would add.
+	//
+	// Example: `["customer_read", "invoice_write"]`
 	RequestedPermissions pulumi.StringArrayOutput `pulumi:"requestedPermissions"`
-	// From AppVersion; checked for sandboxes.
+	// The AppVersion's `sandboxInstallCompatible`; a sandbox install of a version without it fails at preview.
+	//
+	// Example: `true`
 	SandboxInstallCompatible pulumi.BoolPtrOutput `pulumi:"sandboxInstallCompatible"`
-	// Stripe's install status, or the Marketplace review status.
+	// Stripe's install status, or the Marketplace review status when `distribution` is `public`.
+	//
+	// Example: `"installed"`
 	Status pulumi.StringOutput `pulumi:"status"`
-	// The version that must be installed.
+	// The version that must be installed, usually an AppVersion's `version`; a new one upgrades the install in place.
+	//
+	// Example: `"1.2.0"`
 	Version pulumi.StringOutput `pulumi:"version"`
 }
 
@@ -78,13 +114,6 @@ func NewAppInstallation(ctx *pulumi.Context,
 		},
 	})
 	opts = append(opts, aliases)
-	replaceOnChanges := pulumi.ReplaceOnChanges([]string{
-		"account",
-		"app",
-		"distribution",
-		"mode",
-	})
-	opts = append(opts, replaceOnChanges)
 	opts = internal.PkgResourceDefaultOpts(opts)
 	var resource AppInstallation
 	err := ctx.RegisterResource("stripe-apps:index:AppInstallation", name, args, &resource, opts...)
@@ -124,45 +153,81 @@ func AppInstallationExists(ctx *pulumi.Context,
 }
 
 type appInstallationArgs struct {
-	// A connected account (acct_...) to install the app on with `Stripe-Account`; omit for your own account.
+	// A connected account (`acct_...`) to install the app on with `Stripe-Account`; omit it for your own account.
+	//
+	// Example: `"acct_1Nv0FGExampleAcct"`
 	Account *string `pulumi:"account"`
-	// Allow a live upgrade to grant new access.
+	// Allow a live upgrade to grant access the install does not hold yet; without it `pulumi up` refuses such an upgrade and names the new access.
+	//
+	// Example: `true`
 	AllowPermissionChanges *bool `pulumi:"allowPermissionChanges"`
-	// The app object id (app_...), e.g. AppVersion.app.
+	// The app object id (`app_...`), usually an AppVersion's `app`. Another app replaces the install; while preview cannot know it yet (its AppVersion is being replaced), it is the same app, whose id never changes.
+	//
+	// Example: `"app_1NfPz2ExampleApp"`
 	App string `pulumi:"app"`
-	// `private` (default) or `public` (Marketplace).
-	Distribution *string `pulumi:"distribution"`
-	// `test`, `sandbox` or `live`.
-	Mode string `pulumi:"mode"`
-	// AppVersion.requested_access; the live permission gate compares it with what the install holds.
+	// `private` (the default) installs the app; `public` submits it for the App Marketplace (live mode only, deleting the private live install first).
+	//
+	// Example: `"private"`
+	Distribution *Distribution `pulumi:"distribution"`
+	// Which of the account's environments, and so which API key (`testApiKey`, `sandboxApiKey`, `liveApiKey`), holds the object.
+	//
+	// Example: `"live"`
+	Mode Mode `pulumi:"mode"`
+	// The AppVersion's `requestedAccess`; the live permission gate compares it with what the install holds.
+	//
+	// Example: `{"permissions": ["customer_read"], "connect_src": ["https://api.example.com/"]}`
 	RequestedAccess map[string][]string `pulumi:"requestedAccess"`
-	// AppVersion.permissions; lets preview show the new permissions a live upgrade would grant.
+	// The AppVersion's `permissions`; lets preview name the permissions a live upgrade would add.
+	//
+	// Example: `["customer_read", "invoice_write"]`
 	RequestedPermissions []string `pulumi:"requestedPermissions"`
-	// From AppVersion; checked for sandboxes.
+	// The AppVersion's `sandboxInstallCompatible`; a sandbox install of a version without it fails at preview.
+	//
+	// Example: `true`
 	SandboxInstallCompatible *bool `pulumi:"sandboxInstallCompatible"`
-	// The version that must be installed.
+	// The version that must be installed, usually an AppVersion's `version`; a new one upgrades the install in place.
+	//
+	// Example: `"1.2.0"`
 	Version string `pulumi:"version"`
 }
 
 // The set of arguments for constructing a AppInstallation resource.
 type AppInstallationArgs struct {
-	// A connected account (acct_...) to install the app on with `Stripe-Account`; omit for your own account.
+	// A connected account (`acct_...`) to install the app on with `Stripe-Account`; omit it for your own account.
+	//
+	// Example: `"acct_1Nv0FGExampleAcct"`
 	Account pulumi.StringPtrInput
-	// Allow a live upgrade to grant new access.
+	// Allow a live upgrade to grant access the install does not hold yet; without it `pulumi up` refuses such an upgrade and names the new access.
+	//
+	// Example: `true`
 	AllowPermissionChanges pulumi.BoolPtrInput
-	// The app object id (app_...), e.g. AppVersion.app.
+	// The app object id (`app_...`), usually an AppVersion's `app`. Another app replaces the install; while preview cannot know it yet (its AppVersion is being replaced), it is the same app, whose id never changes.
+	//
+	// Example: `"app_1NfPz2ExampleApp"`
 	App pulumi.StringInput
-	// `private` (default) or `public` (Marketplace).
-	Distribution pulumi.StringPtrInput
-	// `test`, `sandbox` or `live`.
-	Mode pulumi.StringInput
-	// AppVersion.requested_access; the live permission gate compares it with what the install holds.
+	// `private` (the default) installs the app; `public` submits it for the App Marketplace (live mode only, deleting the private live install first).
+	//
+	// Example: `"private"`
+	Distribution DistributionPtrInput
+	// Which of the account's environments, and so which API key (`testApiKey`, `sandboxApiKey`, `liveApiKey`), holds the object.
+	//
+	// Example: `"live"`
+	Mode ModeInput
+	// The AppVersion's `requestedAccess`; the live permission gate compares it with what the install holds.
+	//
+	// Example: `{"permissions": ["customer_read"], "connect_src": ["https://api.example.com/"]}`
 	RequestedAccess pulumi.StringArrayMapInput
-	// AppVersion.permissions; lets preview show the new permissions a live upgrade would grant.
+	// The AppVersion's `permissions`; lets preview name the permissions a live upgrade would add.
+	//
+	// Example: `["customer_read", "invoice_write"]`
 	RequestedPermissions pulumi.StringArrayInput
-	// From AppVersion; checked for sandboxes.
+	// The AppVersion's `sandboxInstallCompatible`; a sandbox install of a version without it fails at preview.
+	//
+	// Example: `true`
 	SandboxInstallCompatible pulumi.BoolPtrInput
-	// The version that must be installed.
+	// The version that must be installed, usually an AppVersion's `version`; a new one upgrades the install in place.
+	//
+	// Example: `"1.2.0"`
 	Version pulumi.StringInput
 }
 
@@ -203,92 +268,128 @@ func (o AppInstallationOutput) ToAppInstallationOutputWithContext(ctx context.Co
 	return o
 }
 
-// A connected account (acct_...) to install the app on with `Stripe-Account`; omit for your own account.
+// A connected account (`acct_...`) to install the app on with `Stripe-Account`; omit it for your own account.
+//
+// Example: `"acct_1Nv0FGExampleAcct"`
 func (o AppInstallationOutput) Account() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *AppInstallation) pulumi.StringPtrOutput { return v.Account }).(pulumi.StringPtrOutput)
 }
 
-// Allow a live upgrade to grant new access.
+// Allow a live upgrade to grant access the install does not hold yet; without it `pulumi up` refuses such an upgrade and names the new access.
+//
+// Example: `true`
 func (o AppInstallationOutput) AllowPermissionChanges() pulumi.BoolOutput {
 	return o.ApplyT(func(v *AppInstallation) pulumi.BoolOutput { return v.AllowPermissionChanges }).(pulumi.BoolOutput)
 }
 
-// The app object id (app_...), e.g. AppVersion.app.
+// The app object id (`app_...`), usually an AppVersion's `app`. Another app replaces the install; while preview cannot know it yet (its AppVersion is being replaced), it is the same app, whose id never changes.
+//
+// Example: `"app_1NfPz2ExampleApp"`
 func (o AppInstallationOutput) App() pulumi.StringOutput {
 	return o.ApplyT(func(v *AppInstallation) pulumi.StringOutput { return v.App }).(pulumi.StringOutput)
 }
 
-// Whether access is waiting for approval.
+// Whether access is waiting for the account's approval.
+//
+// Example: `false`
 func (o AppInstallationOutput) ApprovalRequired() pulumi.BoolOutput {
 	return o.ApplyT(func(v *AppInstallation) pulumi.BoolOutput { return v.ApprovalRequired }).(pulumi.BoolOutput)
 }
 
-// private_test, private_live or public.
+// The install's channel.
+//
+// Example: `"private_live"`
 func (o AppInstallationOutput) Channel() pulumi.StringOutput {
 	return o.ApplyT(func(v *AppInstallation) pulumi.StringOutput { return v.Channel }).(pulumi.StringOutput)
 }
 
-// `private` (default) or `public` (Marketplace).
-func (o AppInstallationOutput) Distribution() pulumi.StringOutput {
-	return o.ApplyT(func(v *AppInstallation) pulumi.StringOutput { return v.Distribution }).(pulumi.StringOutput)
+// `private` (the default) installs the app; `public` submits it for the App Marketplace (live mode only, deleting the private live install first).
+//
+// Example: `"private"`
+func (o AppInstallationOutput) Distribution() DistributionOutput {
+	return o.ApplyT(func(v *AppInstallation) DistributionOutput { return v.Distribution }).(DistributionOutput)
 }
 
-// What refresh found different from the declared state.
+// What refresh found different from the declared state; the next update clears it.
+//
+// Example: `["status is install_failed, not installed"]`
 func (o AppInstallationOutput) Drift() pulumi.StringArrayOutput {
 	return o.ApplyT(func(v *AppInstallation) pulumi.StringArrayOutput { return v.Drift }).(pulumi.StringArrayOutput)
 }
 
 // The account the app is installed on.
+//
+// Example: `"acct_1Nv0FGExampleAcct"`
 func (o AppInstallationOutput) InstalledAccount() pulumi.StringOutput {
 	return o.ApplyT(func(v *AppInstallation) pulumi.StringOutput { return v.InstalledAccount }).(pulumi.StringOutput)
 }
 
-// The version installed, as far as Stripe shows.
+// The version installed, as far as Stripe shows; refresh records a version Stripe moved the install to.
+//
+// Example: `"1.2.0"`
 func (o AppInstallationOutput) InstalledVersion() pulumi.StringOutput {
 	return o.ApplyT(func(v *AppInstallation) pulumi.StringOutput { return v.InstalledVersion }).(pulumi.StringOutput)
 }
 
 // Whether the install is in live mode.
+//
+// Example: `true`
 func (o AppInstallationOutput) Livemode() pulumi.BoolOutput {
 	return o.ApplyT(func(v *AppInstallation) pulumi.BoolOutput { return v.Livemode }).(pulumi.BoolOutput)
 }
 
-// `test`, `sandbox` or `live`.
-func (o AppInstallationOutput) Mode() pulumi.StringOutput {
-	return o.ApplyT(func(v *AppInstallation) pulumi.StringOutput { return v.Mode }).(pulumi.StringOutput)
+// Which of the account's environments, and so which API key (`testApiKey`, `sandboxApiKey`, `liveApiKey`), holds the object.
+//
+// Example: `"live"`
+func (o AppInstallationOutput) Mode() ModeOutput {
+	return o.ApplyT(func(v *AppInstallation) ModeOutput { return v.Mode }).(ModeOutput)
 }
 
 // Permissions the install holds.
+//
+// Example: `["customer_read"]`
 func (o AppInstallationOutput) PermissionsGranted() pulumi.StringArrayOutput {
 	return o.ApplyT(func(v *AppInstallation) pulumi.StringArrayOutput { return v.PermissionsGranted }).(pulumi.StringArrayOutput)
 }
 
-// Permissions awaiting re-authorization.
+// Permissions awaiting the account's approval.
+//
+// Example: `["invoice_write"]`
 func (o AppInstallationOutput) PermissionsPending() pulumi.StringArrayOutput {
 	return o.ApplyT(func(v *AppInstallation) pulumi.StringArrayOutput { return v.PermissionsPending }).(pulumi.StringArrayOutput)
 }
 
-// AppVersion.requested_access; the live permission gate compares it with what the install holds.
+// The AppVersion's `requestedAccess`; the live permission gate compares it with what the install holds.
+//
+// Example: `{"permissions": ["customer_read"], "connect_src": ["https://api.example.com/"]}`
 func (o AppInstallationOutput) RequestedAccess() pulumi.StringArrayMapOutput {
 	return o.ApplyT(func(v *AppInstallation) pulumi.StringArrayMapOutput { return v.RequestedAccess }).(pulumi.StringArrayMapOutput)
 }
 
-// AppVersion.permissions; lets preview show the new permissions a live upgrade would grant.
+// The AppVersion's `permissions`; lets preview name the permissions a live upgrade would add.
+//
+// Example: `["customer_read", "invoice_write"]`
 func (o AppInstallationOutput) RequestedPermissions() pulumi.StringArrayOutput {
 	return o.ApplyT(func(v *AppInstallation) pulumi.StringArrayOutput { return v.RequestedPermissions }).(pulumi.StringArrayOutput)
 }
 
-// From AppVersion; checked for sandboxes.
+// The AppVersion's `sandboxInstallCompatible`; a sandbox install of a version without it fails at preview.
+//
+// Example: `true`
 func (o AppInstallationOutput) SandboxInstallCompatible() pulumi.BoolPtrOutput {
 	return o.ApplyT(func(v *AppInstallation) pulumi.BoolPtrOutput { return v.SandboxInstallCompatible }).(pulumi.BoolPtrOutput)
 }
 
-// Stripe's install status, or the Marketplace review status.
+// Stripe's install status, or the Marketplace review status when `distribution` is `public`.
+//
+// Example: `"installed"`
 func (o AppInstallationOutput) Status() pulumi.StringOutput {
 	return o.ApplyT(func(v *AppInstallation) pulumi.StringOutput { return v.Status }).(pulumi.StringOutput)
 }
 
-// The version that must be installed.
+// The version that must be installed, usually an AppVersion's `version`; a new one upgrades the install in place.
+//
+// Example: `"1.2.0"`
 func (o AppInstallationOutput) Version() pulumi.StringOutput {
 	return o.ApplyT(func(v *AppInstallation) pulumi.StringOutput { return v.Version }).(pulumi.StringOutput)
 }

@@ -19,22 +19,40 @@ type AppSecret struct {
 	pulumi.CustomResourceState
 
 	// The account whose Secret Store holds the secret.
+	//
+	// Example: `"acct_1Nv0FGExampleAcct"`
 	Account pulumi.StringPtrOutput `pulumi:"account"`
 	// When Stripe stored the current payload (unix seconds).
+	//
+	// Example: `1735689600`
 	Created pulumi.IntOutput `pulumi:"created"`
-	// Unix seconds after which Stripe deletes it, or null.
+	// Unix seconds after which Stripe deletes the secret, or null to keep it.
+	//
+	// Example: `1767225600`
 	ExpiresAt pulumi.IntPtrOutput `pulumi:"expiresAt"`
 	// Whether the secret is in live mode.
+	//
+	// Example: `false`
 	Livemode pulumi.BoolOutput `pulumi:"livemode"`
-	// `test`, `sandbox` or `live`: which key holds it.
-	Mode pulumi.StringOutput `pulumi:"mode"`
-	// The secret's name, unique within its scope.
+	// Which environment's Secret Store holds the secret (and so which API key writes it).
+	//
+	// Example: `"test"`
+	Mode ModeOutput `pulumi:"mode"`
+	// The secret's name, unique within its scope; another name is another secret.
+	//
+	// Example: `"slack_token"`
 	Name pulumi.StringOutput `pulumi:"name"`
-	// The secret value.
+	// The secret value; a new one is set in place.
+	//
+	// Example: `"xoxb-example-token"`
 	Payload pulumi.StringOutput `pulumi:"payload"`
-	// `account` (default: the whole account) or `user` (one user).
-	Scope pulumi.StringOutput `pulumi:"scope"`
-	// The Dashboard user (usr_...) when scope is `user`.
+	// `account` (the default: the whole account) or `user` (one Dashboard user, named by `user`).
+	//
+	// Example: `"account"`
+	Scope SecretScopeOutput `pulumi:"scope"`
+	// The Dashboard user (`usr_...`) who owns the secret, when `scope` is `user`.
+	//
+	// Example: `"usr_1NvExampleUser"`
 	User pulumi.StringPtrOutput `pulumi:"user"`
 }
 
@@ -67,13 +85,6 @@ func NewAppSecret(ctx *pulumi.Context,
 		"payload",
 	})
 	opts = append(opts, secrets)
-	replaceOnChanges := pulumi.ReplaceOnChanges([]string{
-		"mode",
-		"name",
-		"scope",
-		"user",
-	})
-	opts = append(opts, replaceOnChanges)
 	opts = internal.PkgResourceDefaultOpts(opts)
 	var resource AppSecret
 	err := ctx.RegisterResource("stripe-apps:index:AppSecret", name, args, &resource, opts...)
@@ -113,33 +124,57 @@ func AppSecretExists(ctx *pulumi.Context,
 }
 
 type appSecretArgs struct {
-	// Unix seconds after which Stripe deletes it, or null.
+	// Unix seconds after which Stripe deletes the secret, or null to keep it.
+	//
+	// Example: `1767225600`
 	ExpiresAt *int `pulumi:"expiresAt"`
-	// `test`, `sandbox` or `live`: which key holds it.
-	Mode string `pulumi:"mode"`
-	// The secret's name, unique within its scope.
+	// Which environment's Secret Store holds the secret (and so which API key writes it).
+	//
+	// Example: `"test"`
+	Mode Mode `pulumi:"mode"`
+	// The secret's name, unique within its scope; another name is another secret.
+	//
+	// Example: `"slack_token"`
 	Name string `pulumi:"name"`
-	// The secret value.
+	// The secret value; a new one is set in place.
+	//
+	// Example: `"xoxb-example-token"`
 	Payload string `pulumi:"payload"`
-	// `account` (default: the whole account) or `user` (one user).
-	Scope *string `pulumi:"scope"`
-	// The Dashboard user (usr_...) when scope is `user`.
+	// `account` (the default: the whole account) or `user` (one Dashboard user, named by `user`).
+	//
+	// Example: `"account"`
+	Scope *SecretScope `pulumi:"scope"`
+	// The Dashboard user (`usr_...`) who owns the secret, when `scope` is `user`.
+	//
+	// Example: `"usr_1NvExampleUser"`
 	User *string `pulumi:"user"`
 }
 
 // The set of arguments for constructing a AppSecret resource.
 type AppSecretArgs struct {
-	// Unix seconds after which Stripe deletes it, or null.
+	// Unix seconds after which Stripe deletes the secret, or null to keep it.
+	//
+	// Example: `1767225600`
 	ExpiresAt pulumi.IntPtrInput
-	// `test`, `sandbox` or `live`: which key holds it.
-	Mode pulumi.StringInput
-	// The secret's name, unique within its scope.
+	// Which environment's Secret Store holds the secret (and so which API key writes it).
+	//
+	// Example: `"test"`
+	Mode ModeInput
+	// The secret's name, unique within its scope; another name is another secret.
+	//
+	// Example: `"slack_token"`
 	Name pulumi.StringInput
-	// The secret value.
+	// The secret value; a new one is set in place.
+	//
+	// Example: `"xoxb-example-token"`
 	Payload pulumi.StringInput
-	// `account` (default: the whole account) or `user` (one user).
-	Scope pulumi.StringPtrInput
-	// The Dashboard user (usr_...) when scope is `user`.
+	// `account` (the default: the whole account) or `user` (one Dashboard user, named by `user`).
+	//
+	// Example: `"account"`
+	Scope SecretScopePtrInput
+	// The Dashboard user (`usr_...`) who owns the secret, when `scope` is `user`.
+	//
+	// Example: `"usr_1NvExampleUser"`
 	User pulumi.StringPtrInput
 }
 
@@ -181,46 +216,64 @@ func (o AppSecretOutput) ToAppSecretOutputWithContext(ctx context.Context) AppSe
 }
 
 // The account whose Secret Store holds the secret.
+//
+// Example: `"acct_1Nv0FGExampleAcct"`
 func (o AppSecretOutput) Account() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *AppSecret) pulumi.StringPtrOutput { return v.Account }).(pulumi.StringPtrOutput)
 }
 
 // When Stripe stored the current payload (unix seconds).
+//
+// Example: `1735689600`
 func (o AppSecretOutput) Created() pulumi.IntOutput {
 	return o.ApplyT(func(v *AppSecret) pulumi.IntOutput { return v.Created }).(pulumi.IntOutput)
 }
 
-// Unix seconds after which Stripe deletes it, or null.
+// Unix seconds after which Stripe deletes the secret, or null to keep it.
+//
+// Example: `1767225600`
 func (o AppSecretOutput) ExpiresAt() pulumi.IntPtrOutput {
 	return o.ApplyT(func(v *AppSecret) pulumi.IntPtrOutput { return v.ExpiresAt }).(pulumi.IntPtrOutput)
 }
 
 // Whether the secret is in live mode.
+//
+// Example: `false`
 func (o AppSecretOutput) Livemode() pulumi.BoolOutput {
 	return o.ApplyT(func(v *AppSecret) pulumi.BoolOutput { return v.Livemode }).(pulumi.BoolOutput)
 }
 
-// `test`, `sandbox` or `live`: which key holds it.
-func (o AppSecretOutput) Mode() pulumi.StringOutput {
-	return o.ApplyT(func(v *AppSecret) pulumi.StringOutput { return v.Mode }).(pulumi.StringOutput)
+// Which environment's Secret Store holds the secret (and so which API key writes it).
+//
+// Example: `"test"`
+func (o AppSecretOutput) Mode() ModeOutput {
+	return o.ApplyT(func(v *AppSecret) ModeOutput { return v.Mode }).(ModeOutput)
 }
 
-// The secret's name, unique within its scope.
+// The secret's name, unique within its scope; another name is another secret.
+//
+// Example: `"slack_token"`
 func (o AppSecretOutput) Name() pulumi.StringOutput {
 	return o.ApplyT(func(v *AppSecret) pulumi.StringOutput { return v.Name }).(pulumi.StringOutput)
 }
 
-// The secret value.
+// The secret value; a new one is set in place.
+//
+// Example: `"xoxb-example-token"`
 func (o AppSecretOutput) Payload() pulumi.StringOutput {
 	return o.ApplyT(func(v *AppSecret) pulumi.StringOutput { return v.Payload }).(pulumi.StringOutput)
 }
 
-// `account` (default: the whole account) or `user` (one user).
-func (o AppSecretOutput) Scope() pulumi.StringOutput {
-	return o.ApplyT(func(v *AppSecret) pulumi.StringOutput { return v.Scope }).(pulumi.StringOutput)
+// `account` (the default: the whole account) or `user` (one Dashboard user, named by `user`).
+//
+// Example: `"account"`
+func (o AppSecretOutput) Scope() SecretScopeOutput {
+	return o.ApplyT(func(v *AppSecret) SecretScopeOutput { return v.Scope }).(SecretScopeOutput)
 }
 
-// The Dashboard user (usr_...) when scope is `user`.
+// The Dashboard user (`usr_...`) who owns the secret, when `scope` is `user`.
+//
+// Example: `"usr_1NvExampleUser"`
 func (o AppSecretOutput) User() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *AppSecret) pulumi.StringPtrOutput { return v.User }).(pulumi.StringPtrOutput)
 }

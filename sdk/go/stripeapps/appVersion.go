@@ -19,36 +19,68 @@ type AppVersion struct {
 	pulumi.CustomResourceState
 
 	// The account the version was uploaded to, as the emulator's key names it; null through the Stripe CLI.
+	//
+	// Example: `"acct_1Nv0FGExampleAcct"`
 	Account pulumi.StringPtrOutput `pulumi:"account"`
-	// The app object id (app_...).
+	// The app object id; pass it to AppInstallation's `app`.
+	//
+	// Example: `"app_1NfPz2ExampleApp"`
 	App pulumi.StringOutput `pulumi:"app"`
-	// Directory holding stripe-app.json.
+	// The app's directory, holding stripe-app.json.
+	//
+	// Example: `"./billing-app"`
 	AppDir pulumi.StringOutput `pulumi:"appDir"`
-	// The manifest `id`, e.g. com.example.billing.
+	// The manifest's `id`; another id is another app, so a new upload.
+	//
+	// Example: `"com.example.billing"`
 	AppId pulumi.StringOutput `pulumi:"appId"`
-	// Directory of the built bundle, when not app_dir.
+	// The directory of the built bundle, when not `appDir` (the emulator's `api` uploader only).
+	//
+	// Example: `"./billing-app/dist"`
 	BundleDir pulumi.StringPtrOutput `pulumi:"bundleDir"`
-	// `private` or `public`, from the manifest.
+	// The manifest's `distribution_type`: `private` or `public`.
+	//
+	// Example: `"private"`
 	DistributionType pulumi.StringOutput `pulumi:"distributionType"`
-	// sha256 of the normalized manifest and bundle files.
+	// sha256 of the normalized manifest and bundle files; new content needs a new `version`.
+	//
+	// Example: `"sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"`
 	Fingerprint pulumi.StringOutput `pulumi:"fingerprint"`
-	// Extra ignore patterns (gitignore subset) for the bundle.
+	// More ignore patterns (a gitignore subset) for the bundle (the emulator's `api` uploader only).
+	//
+	// Example: `["*.map", "coverage/"]`
 	Ignore pulumi.StringArrayOutput `pulumi:"ignore"`
-	// Permission names the version asks for.
+	// The permission names the version asks for; pass them to AppInstallation's `requestedPermissions`.
+	//
+	// Example: `["customer_read"]`
 	Permissions pulumi.StringArrayOutput `pulumi:"permissions"`
-	// What installing the version asks for: permissions, connect_src, image_src, endpoints.
+	// What installing the version asks for (permissions, connect_src, image_src, endpoints); pass it to AppInstallation's `requestedAccess`.
+	//
+	// Example: `{"permissions": ["customer_read"], "connect_src": ["https://api.example.com/"]}`
 	RequestedAccess pulumi.StringArrayMapOutput `pulumi:"requestedAccess"`
-	// Whether sandboxes may install it.
+	// Whether sandboxes may install the version; pass it to AppInstallation's `sandboxInstallCompatible`.
+	//
+	// Example: `true`
 	SandboxInstallCompatible pulumi.BoolOutput `pulumi:"sandboxInstallCompatible"`
 	// The app's signing secret, or null (Stripe shows it only in the Dashboard).
+	//
+	// Example: `"absec_123"`
 	SigningSecret pulumi.StringPtrOutput `pulumi:"signingSecret"`
-	// processing, completed or failed; `uploaded` via the Stripe CLI.
+	// `processing`, `completed` or `failed`; `uploaded` through the Stripe CLI. A failed upload is made again.
+	//
+	// Example: `"completed"`
 	Status pulumi.StringOutput `pulumi:"status"`
-	// Stripe's validation messages when status is failed.
+	// Stripe's validation messages when `status` is `failed`.
+	//
+	// Example: `["ui_extension.views[0].viewport: unknown viewport"]`
 	UploadErrors pulumi.StringArrayOutput `pulumi:"uploadErrors"`
 	// The upload's id in Version History.
+	//
+	// Example: `"appupl_123"`
 	UploadId pulumi.StringOutput `pulumi:"uploadId"`
-	// The manifest `version`; immutable once uploaded.
+	// The manifest's `version`; immutable once uploaded, so a new version is a new upload.
+	//
+	// Example: `"1.2.0"`
 	Version pulumi.StringOutput `pulumi:"version"`
 }
 
@@ -72,12 +104,6 @@ func NewAppVersion(ctx *pulumi.Context,
 		"signingSecret",
 	})
 	opts = append(opts, secrets)
-	replaceOnChanges := pulumi.ReplaceOnChanges([]string{
-		"appId",
-		"fingerprint",
-		"version",
-	})
-	opts = append(opts, replaceOnChanges)
 	opts = internal.PkgResourceDefaultOpts(opts)
 	var resource AppVersion
 	err := ctx.RegisterResource("stripe-apps:index:AppVersion", name, args, &resource, opts...)
@@ -117,21 +143,33 @@ func AppVersionExists(ctx *pulumi.Context,
 }
 
 type appVersionArgs struct {
-	// Directory holding stripe-app.json.
+	// The app's directory, holding stripe-app.json.
+	//
+	// Example: `"./billing-app"`
 	AppDir string `pulumi:"appDir"`
-	// Directory of the built bundle, when not app_dir.
+	// The directory of the built bundle, when not `appDir` (the emulator's `api` uploader only).
+	//
+	// Example: `"./billing-app/dist"`
 	BundleDir *string `pulumi:"bundleDir"`
-	// Extra ignore patterns (gitignore subset) for the bundle.
+	// More ignore patterns (a gitignore subset) for the bundle (the emulator's `api` uploader only).
+	//
+	// Example: `["*.map", "coverage/"]`
 	Ignore []string `pulumi:"ignore"`
 }
 
 // The set of arguments for constructing a AppVersion resource.
 type AppVersionArgs struct {
-	// Directory holding stripe-app.json.
+	// The app's directory, holding stripe-app.json.
+	//
+	// Example: `"./billing-app"`
 	AppDir pulumi.StringInput
-	// Directory of the built bundle, when not app_dir.
+	// The directory of the built bundle, when not `appDir` (the emulator's `api` uploader only).
+	//
+	// Example: `"./billing-app/dist"`
 	BundleDir pulumi.StringPtrInput
-	// Extra ignore patterns (gitignore subset) for the bundle.
+	// More ignore patterns (a gitignore subset) for the bundle (the emulator's `api` uploader only).
+	//
+	// Example: `["*.map", "coverage/"]`
 	Ignore pulumi.StringArrayInput
 }
 
@@ -173,81 +211,113 @@ func (o AppVersionOutput) ToAppVersionOutputWithContext(ctx context.Context) App
 }
 
 // The account the version was uploaded to, as the emulator's key names it; null through the Stripe CLI.
+//
+// Example: `"acct_1Nv0FGExampleAcct"`
 func (o AppVersionOutput) Account() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *AppVersion) pulumi.StringPtrOutput { return v.Account }).(pulumi.StringPtrOutput)
 }
 
-// The app object id (app_...).
+// The app object id; pass it to AppInstallation's `app`.
+//
+// Example: `"app_1NfPz2ExampleApp"`
 func (o AppVersionOutput) App() pulumi.StringOutput {
 	return o.ApplyT(func(v *AppVersion) pulumi.StringOutput { return v.App }).(pulumi.StringOutput)
 }
 
-// Directory holding stripe-app.json.
+// The app's directory, holding stripe-app.json.
+//
+// Example: `"./billing-app"`
 func (o AppVersionOutput) AppDir() pulumi.StringOutput {
 	return o.ApplyT(func(v *AppVersion) pulumi.StringOutput { return v.AppDir }).(pulumi.StringOutput)
 }
 
-// The manifest `id`, e.g. com.example.billing.
+// The manifest's `id`; another id is another app, so a new upload.
+//
+// Example: `"com.example.billing"`
 func (o AppVersionOutput) AppId() pulumi.StringOutput {
 	return o.ApplyT(func(v *AppVersion) pulumi.StringOutput { return v.AppId }).(pulumi.StringOutput)
 }
 
-// Directory of the built bundle, when not app_dir.
+// The directory of the built bundle, when not `appDir` (the emulator's `api` uploader only).
+//
+// Example: `"./billing-app/dist"`
 func (o AppVersionOutput) BundleDir() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *AppVersion) pulumi.StringPtrOutput { return v.BundleDir }).(pulumi.StringPtrOutput)
 }
 
-// `private` or `public`, from the manifest.
+// The manifest's `distribution_type`: `private` or `public`.
+//
+// Example: `"private"`
 func (o AppVersionOutput) DistributionType() pulumi.StringOutput {
 	return o.ApplyT(func(v *AppVersion) pulumi.StringOutput { return v.DistributionType }).(pulumi.StringOutput)
 }
 
-// sha256 of the normalized manifest and bundle files.
+// sha256 of the normalized manifest and bundle files; new content needs a new `version`.
+//
+// Example: `"sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"`
 func (o AppVersionOutput) Fingerprint() pulumi.StringOutput {
 	return o.ApplyT(func(v *AppVersion) pulumi.StringOutput { return v.Fingerprint }).(pulumi.StringOutput)
 }
 
-// Extra ignore patterns (gitignore subset) for the bundle.
+// More ignore patterns (a gitignore subset) for the bundle (the emulator's `api` uploader only).
+//
+// Example: `["*.map", "coverage/"]`
 func (o AppVersionOutput) Ignore() pulumi.StringArrayOutput {
 	return o.ApplyT(func(v *AppVersion) pulumi.StringArrayOutput { return v.Ignore }).(pulumi.StringArrayOutput)
 }
 
-// Permission names the version asks for.
+// The permission names the version asks for; pass them to AppInstallation's `requestedPermissions`.
+//
+// Example: `["customer_read"]`
 func (o AppVersionOutput) Permissions() pulumi.StringArrayOutput {
 	return o.ApplyT(func(v *AppVersion) pulumi.StringArrayOutput { return v.Permissions }).(pulumi.StringArrayOutput)
 }
 
-// What installing the version asks for: permissions, connect_src, image_src, endpoints.
+// What installing the version asks for (permissions, connect_src, image_src, endpoints); pass it to AppInstallation's `requestedAccess`.
+//
+// Example: `{"permissions": ["customer_read"], "connect_src": ["https://api.example.com/"]}`
 func (o AppVersionOutput) RequestedAccess() pulumi.StringArrayMapOutput {
 	return o.ApplyT(func(v *AppVersion) pulumi.StringArrayMapOutput { return v.RequestedAccess }).(pulumi.StringArrayMapOutput)
 }
 
-// Whether sandboxes may install it.
+// Whether sandboxes may install the version; pass it to AppInstallation's `sandboxInstallCompatible`.
+//
+// Example: `true`
 func (o AppVersionOutput) SandboxInstallCompatible() pulumi.BoolOutput {
 	return o.ApplyT(func(v *AppVersion) pulumi.BoolOutput { return v.SandboxInstallCompatible }).(pulumi.BoolOutput)
 }
 
 // The app's signing secret, or null (Stripe shows it only in the Dashboard).
+//
+// Example: `"absec_123"`
 func (o AppVersionOutput) SigningSecret() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *AppVersion) pulumi.StringPtrOutput { return v.SigningSecret }).(pulumi.StringPtrOutput)
 }
 
-// processing, completed or failed; `uploaded` via the Stripe CLI.
+// `processing`, `completed` or `failed`; `uploaded` through the Stripe CLI. A failed upload is made again.
+//
+// Example: `"completed"`
 func (o AppVersionOutput) Status() pulumi.StringOutput {
 	return o.ApplyT(func(v *AppVersion) pulumi.StringOutput { return v.Status }).(pulumi.StringOutput)
 }
 
-// Stripe's validation messages when status is failed.
+// Stripe's validation messages when `status` is `failed`.
+//
+// Example: `["ui_extension.views[0].viewport: unknown viewport"]`
 func (o AppVersionOutput) UploadErrors() pulumi.StringArrayOutput {
 	return o.ApplyT(func(v *AppVersion) pulumi.StringArrayOutput { return v.UploadErrors }).(pulumi.StringArrayOutput)
 }
 
 // The upload's id in Version History.
+//
+// Example: `"appupl_123"`
 func (o AppVersionOutput) UploadId() pulumi.StringOutput {
 	return o.ApplyT(func(v *AppVersion) pulumi.StringOutput { return v.UploadId }).(pulumi.StringOutput)
 }
 
-// The manifest `version`; immutable once uploaded.
+// The manifest's `version`; immutable once uploaded, so a new version is a new upload.
+//
+// Example: `"1.2.0"`
 func (o AppVersionOutput) Version() pulumi.StringOutput {
 	return o.ApplyT(func(v *AppVersion) pulumi.StringOutput { return v.Version }).(pulumi.StringOutput)
 }

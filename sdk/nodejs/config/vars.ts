@@ -8,7 +8,9 @@ declare var exports: any;
 const __config = new pulumi.Config("stripe-apps");
 
 /**
- * API base URL; default https://api.stripe.com (the emulator's URL locally).
+ * API base URL; https://api.stripe.com by default, the emulator's URL locally.
+ *
+ * Example: `"http://127.0.0.1:12111"`
  */
 export declare const apiBase: string | undefined;
 Object.defineProperty(exports, "apiBase", {
@@ -19,7 +21,9 @@ Object.defineProperty(exports, "apiBase", {
 });
 
 /**
- * JSON object from a manifest id to its app object id (app_...).
+ * JSON object from a manifest id to its app object id, as the Dashboard shows it (Stripe's API never does).
+ *
+ * Example: `"{\"com.example.billing\": \"app_1NfPz2ExampleApp\"}"`
  */
 export declare const appIds: string | undefined;
 Object.defineProperty(exports, "appIds", {
@@ -30,7 +34,9 @@ Object.defineProperty(exports, "appIds", {
 });
 
 /**
- * sk_live_/rk_live_ key for live installs.
+ * The `sk_live_`/`rk_live_` key, for `mode: live`.
+ *
+ * Example: `"rk_live_51NvExample"`
  */
 export declare const liveApiKey: string | undefined;
 Object.defineProperty(exports, "liveApiKey", {
@@ -41,7 +47,9 @@ Object.defineProperty(exports, "liveApiKey", {
 });
 
 /**
- * Seconds to wait for installs and uninstalls (default 120).
+ * Seconds to wait for installs and uninstalls (120 by default).
+ *
+ * Example: `"300"`
  */
 export declare const pollTimeout: string | undefined;
 Object.defineProperty(exports, "pollTimeout", {
@@ -52,7 +60,9 @@ Object.defineProperty(exports, "pollTimeout", {
 });
 
 /**
- * The sandbox's sk_test_/rk_test_ key.
+ * The sandbox's `sk_test_`/`rk_test_` key, for `mode: sandbox`.
+ *
+ * Example: `"rk_test_51SbxExample"`
  */
 export declare const sandboxApiKey: string | undefined;
 Object.defineProperty(exports, "sandboxApiKey", {
@@ -63,7 +73,9 @@ Object.defineProperty(exports, "sandboxApiKey", {
 });
 
 /**
- * Path of the Stripe CLI for the `cli` uploader (default `stripe`).
+ * Path of the Stripe CLI for the `cli` uploader; `stripe` by default.
+ *
+ * Example: `"stripe"`
  */
 export declare const stripeCli: string | undefined;
 Object.defineProperty(exports, "stripeCli", {
@@ -74,7 +86,9 @@ Object.defineProperty(exports, "stripeCli", {
 });
 
 /**
- * sk_test_/rk_test_ key: uploads and test-mode installs.
+ * The `sk_test_`/`rk_test_` key: uploads and test-mode objects.
+ *
+ * Example: `"rk_test_51NvExample"`
  */
 export declare const testApiKey: string | undefined;
 Object.defineProperty(exports, "testApiKey", {
@@ -85,7 +99,9 @@ Object.defineProperty(exports, "testApiKey", {
 });
 
 /**
- * Seconds to wait for an upload (default 300).
+ * Seconds to wait for an upload (300 by default).
+ *
+ * Example: `"600"`
  */
 export declare const uploadTimeout: string | undefined;
 Object.defineProperty(exports, "uploadTimeout", {
@@ -96,7 +112,9 @@ Object.defineProperty(exports, "uploadTimeout", {
 });
 
 /**
- * `cli` (`stripe apps upload`) or `api` (the emulator's upload surface).
+ * How AppVersions are uploaded, a value of the `Uploader` enum: `cli`, the Stripe CLI (`stripe apps upload`), the only uploader Stripe offers, or `api`, the local emulator's upload API, refused anywhere else. By default `cli` on Stripe and `api` against the emulator.
+ *
+ * Example: `"cli"`
  */
 export declare const uploader: string | undefined;
 Object.defineProperty(exports, "uploader", {

@@ -11,47 +11,65 @@ import (
 
 var _ = internal.GetEnvOrDefault
 
-// API base URL; default https://api.stripe.com (the emulator's URL locally).
+// API base URL; https://api.stripe.com by default, the emulator's URL locally.
+//
+// Example: `"http://127.0.0.1:12111"`
 func GetApiBase(ctx *pulumi.Context) string {
 	return config.Get(ctx, "stripe-apps:apiBase")
 }
 
-// JSON object from a manifest id to its app object id (app_...).
+// JSON object from a manifest id to its app object id, as the Dashboard shows it (Stripe's API never does).
+//
+// Example: `"{\"com.example.billing\": \"app_1NfPz2ExampleApp\"}"`
 func GetAppIds(ctx *pulumi.Context) string {
 	return config.Get(ctx, "stripe-apps:appIds")
 }
 
-// sk_live_/rk_live_ key for live installs.
+// The `sk_live_`/`rk_live_` key, for `mode: live`.
+//
+// Example: `"rk_live_51NvExample"`
 func GetLiveApiKey(ctx *pulumi.Context) string {
 	return config.Get(ctx, "stripe-apps:liveApiKey")
 }
 
-// Seconds to wait for installs and uninstalls (default 120).
+// Seconds to wait for installs and uninstalls (120 by default).
+//
+// Example: `"300"`
 func GetPollTimeout(ctx *pulumi.Context) string {
 	return config.Get(ctx, "stripe-apps:pollTimeout")
 }
 
-// The sandbox's sk_test_/rk_test_ key.
+// The sandbox's `sk_test_`/`rk_test_` key, for `mode: sandbox`.
+//
+// Example: `"rk_test_51SbxExample"`
 func GetSandboxApiKey(ctx *pulumi.Context) string {
 	return config.Get(ctx, "stripe-apps:sandboxApiKey")
 }
 
-// Path of the Stripe CLI for the `cli` uploader (default `stripe`).
+// Path of the Stripe CLI for the `cli` uploader; `stripe` by default.
+//
+// Example: `"stripe"`
 func GetStripeCli(ctx *pulumi.Context) string {
 	return config.Get(ctx, "stripe-apps:stripeCli")
 }
 
-// sk_test_/rk_test_ key: uploads and test-mode installs.
+// The `sk_test_`/`rk_test_` key: uploads and test-mode objects.
+//
+// Example: `"rk_test_51NvExample"`
 func GetTestApiKey(ctx *pulumi.Context) string {
 	return config.Get(ctx, "stripe-apps:testApiKey")
 }
 
-// Seconds to wait for an upload (default 300).
+// Seconds to wait for an upload (300 by default).
+//
+// Example: `"600"`
 func GetUploadTimeout(ctx *pulumi.Context) string {
 	return config.Get(ctx, "stripe-apps:uploadTimeout")
 }
 
-// `cli` (`stripe apps upload`) or `api` (the emulator's upload surface).
+// How AppVersions are uploaded, a value of the `Uploader` enum: `cli`, the Stripe CLI (`stripe apps upload`), the only uploader Stripe offers, or `api`, the local emulator's upload API, refused anywhere else. By default `cli` on Stripe and `api` against the emulator.
+//
+// Example: `"cli"`
 func GetUploader(ctx *pulumi.Context) string {
 	return config.Get(ctx, "stripe-apps:uploader")
 }
