@@ -286,9 +286,10 @@ Output = language_pb2.RunPluginResponse | None
 
 
 def _pump(stream: IO[bytes], make: Callable[[bytes], language_pb2.RunPluginResponse], out: Queue[Output]) -> None:
-    """Streams a pipe to the engine as it comes; None marks its end."""
-    while chunk := stream.read1(65536):  # type: ignore[attr-defined]
-        out.put(make(chunk))
+    """Streams a pipe to the engine as it comes, then closes it; None marks its end."""
+    with stream:
+        while chunk := stream.read1(65536):  # type: ignore[attr-defined]
+            out.put(make(chunk))
     out.put(None)
 
 
