@@ -222,6 +222,34 @@ def test_rate_limited_installs_back_off_and_converge(engine: EngineSandbox, surf
     assert sorted(install["livemode"] for install in objects(control, "install")) == [False, True]
 
 
+def test_a_platforms_installs_on_connected_accounts_converge_under_the_endpoint_limit(
+    engine: EngineSandbox, surface: Surface, tmp_path: Path
+) -> None:
+    """Installs on connected accounts are charged to the platform's key, so they share each endpoint's budget."""
+    control = surface.control
+    platform = surface.keys["default"]["account"]
+    accounts = [control.create_account(connected_to=platform)["account"] for _ in range(6)]
+    app_dir = write_app(tmp_path / "billing")
+
+    def program() -> None:
+        version = AppVersion("billing", app_dir=str(app_dir))
+        for account in accounts:
+            AppInstallation(account, app=version.app, version=version.version, mode="test", account=account)
+
+    stack = engine.inline_stack(program, config=surface.config())
+    # Stripe's endpoint limit is 25/s; at 1/s the provider's four calls at a time outrun it, not the global one.
+    control.rate_limits(enabled=True, live=1000, test=1000, endpoint=1)
+    control.clear_requests()
+    stack.up(parallel=16)
+    sent = control.requests()
+    limited = [entry for entry in sent if entry["status"] == 429]
+    assert limited and {entry["rate_limit"] for entry in limited} == {"endpoint"}
+    creates = [entry for entry in sent if (entry["method"], entry["path"]) == ("POST", "/v1/apps/installs")]
+    assert len({entry["idempotency_key"] for entry in creates}) == len(accounts)  # one key per install, every retry
+    assert sorted(install["account"] for install in objects(control, "install")) == sorted(accounts)
+    stack.preview(expect_no_changes=True)
+
+
 @pytest.mark.parametrize("surface", ["stripe"], indirect=True)
 def test_stripe_surface_live_install_needs_the_versions_access_at_preview(
     engine: EngineSandbox, surface: Surface, tmp_path: Path
