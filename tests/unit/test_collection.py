@@ -103,6 +103,19 @@ def test_the_programs_end_restores_pythons_thresholds(thresholds: tuple[int, int
     assert gc.get_threshold() == thresholds
 
 
+def test_a_program_whose_end_went_unseen_is_ended_by_the_next(thresholds: tuple[int, int, int]) -> None:
+    async def stopped() -> None:
+        collection.keep_collections_linear()
+        asyncio.get_running_loop().stop()  # the loop stops with the task, before its done callback runs
+
+    async def program() -> None:
+        collection.keep_collections_linear()
+
+    run_program(stopped)
+    run_program(program)
+    assert gc.get_threshold() == thresholds
+
+
 def test_overlapping_programs_share_it_until_the_last_ends(thresholds: tuple[int, int, int]) -> None:
     loop = asyncio.new_event_loop()
     try:

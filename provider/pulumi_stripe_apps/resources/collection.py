@@ -13,6 +13,8 @@ Scoped to the program, never past it:
   (a done callback runs on success, on an exception and on cancellation). Programs declare in the task that runs
   them (`run_in_stack` under the Automation API's inline server, the stock executor and `pulumi.runtime.test`), so
   the scope is the program's run; a resource declared outside a running task (no end to wait for) changes nothing.
+- a loop closed before the done callback ran (a loop stopped from inside the program) leaves the scope open
+  until the next of our programs starts, which sees that task done and ends it first.
 - programs that overlap in one process (an Automation API host running stacks in threads) share it: the threshold
   goes back when the last of them ends, to what it was before the first, unless someone else set the thresholds
   meanwhile (theirs stay).
@@ -45,7 +47,10 @@ def keep_collections_linear() -> None:
     if task is None or task in _programs:
         return
     with _lock:
+        # A program whose loop was closed before its done callback could run ended all the same.
+        _programs.difference_update([ended for ended in _programs if ended.done()])
         if not _programs:
+            _restore_full_collections()
             _defer_full_collections()
         _programs.add(task)
     task.add_done_callback(_program_ended)
