@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pulumi_stripe_apps.retry import RATE_LIMIT_RETRIES
+from pulumi_stripe_apps.retry import MAX_RETRIES, RATE_LIMIT_RETRIES
 
 
 class StripeAppsError(Exception):
@@ -67,6 +67,11 @@ def default_fix(error: StripeAppsError) -> str | None:
         return "the API key was refused (revoked or wrong account): set a valid key in stack config"
     if error.http_status == 403:
         return "give the key the permission the message names (Dashboard > Developers > API keys)"
+    if error.http_status is not None and error.http_status >= 500:
+        return (
+            f"Stripe kept failing after {MAX_RETRIES} retries; the stack's state keeps this resource as it was: run "
+            "the command again later (Stripe's status page says whether it is down)"
+        )
     if error.http_status == 429:
         return (
             f"Stripe kept rate limiting after {RATE_LIMIT_RETRIES} backoffs; run `pulumi up` again, or lower --parallel"
