@@ -225,6 +225,12 @@ def test_app_installation_check_failures(inputs: dict[str, Any], prop: str, text
     assert any(failure.property == prop and text in failure.reason for failure in failures), failures
 
 
+def test_values_not_known_at_preview_pass_check_for_up_to_judge() -> None:
+    provider = configured_install_provider(test="sk_test_1")
+    news = {"app": UNKNOWN, "version": UNKNOWN_WIRE, "mode": UNKNOWN, "distribution": UNKNOWN_WIRE}
+    assert provider.check({}, news).failures == []
+
+
 def test_public_to_private_is_refused_with_the_reason() -> None:
     provider = configured_install_provider(live="sk_live_3")
     news = {"app": "app_1", "version": "1.0.0", "mode": "live", "distribution": "private"}
