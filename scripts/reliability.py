@@ -85,10 +85,30 @@ def by(rows: list[Row], key: str) -> str:
     return ", ".join(f"{name} {count}" for name, count in sorted(counts.items()))
 
 
+def kept(rows: list[Row], key: str, what: str) -> str:
+    """A ratio that must be whole; the rows that fall short are named: class and operation, with the fronts and
+    surfaces where they fell short ("everywhere" when that is every one the rows cover)."""
+    if not rows:
+        return "not run"
+    places = {f"{row.get('front')}/{row.get('surface')}" for row in rows}
+    short: dict[str, list[str]] = {}
+    for row in rows:
+        if not row.get(key):
+            short.setdefault(f"{row.get('class')} {row.get('operation')}", []).append(
+                f"{row.get('front')}/{row.get('surface')}"
+            )
+    named = [
+        f"{case} ({'everywhere' if len(places) > 1 and set(where) == places else ', '.join(sorted(where))})"
+        for case, where in short.items()
+    ]
+    return ratio(rows, key) + (f"; **{what}: {', '.join(named)}**" if named else "")
+
+
 def figures(rows: list[Row]) -> dict[str, str]:
     """Every figure of the report, from the rows alone."""
     faults, crashes = _of(rows, "faults"), _of(rows, "crash")
     fuzz, checks, secrets, limits = (_of(rows, kind) for kind in ("fuzz_engine", "fuzz_check", "secrets", "limits"))
+    ambiguous = _of(rows, "ambiguous")
     requests = sum(row.get("requests", 0) for row in faults)
     errors = sum(row.get("error_faults", 0) for row in faults)
     latency = sum(row.get("latency_faults", 0) for row in faults)
@@ -137,6 +157,8 @@ def figures(rows: list[Row]) -> dict[str, str]:
         )
         or "not run",
         "limit_failures": loss(limits, "failures"),
+        "ambiguous_kept": kept(ambiguous, "state_kept", "not kept"),
+        "ambiguous_reported": kept(ambiguous, "reported", "not reported so"),
         "failed_rows": str(sum(row.get("outcome", "passed") != "passed" for row in rows)),
     }
 
@@ -176,6 +198,12 @@ def render(rows: list[Row], exit_code: int, seconds: float, size: str, commit: s
         ("**secrets in plain text** (state, backend files, -v=9 logs, errors, provider pickles)", "secrets"),
         ("rate limit storm at `--parallel 32`", "limits"),
         ("**resources the storm failed to make**", "limit_failures"),
+        (
+            "state kept on ambiguous answers (404 without a code, 401, 5xx after retries, another account's key; "
+            "refresh, update, destroy, import; both fronts)",
+            "ambiguous_kept",
+        ),
+        ("ambiguous answers reported with Stripe's status and message, the Request-Id and a fix", "ambiguous_reported"),
         ("rows whose test failed", "failed_rows"),
     ]
     lines = [
@@ -198,7 +226,9 @@ def render(rows: list[Row], exit_code: int, seconds: float, size: str, commit: s
         "the emulator's every route; `stripe`: Stripe's public surface with the Stripe CLI stand-in). Hosts left",
         "running: the processes `pulumi` started (language host, program, dynamic-provider host) that still run 10 s",
         "after it was killed; on this machine devtools' engine watch stops them (Pulumi's stock Python hosts do not",
-        "watch the engine: `tests/reliability/test_figures_move.py` shows them left running without it).",
+        "watch the engine: `tests/reliability/test_figures_move.py` shows them left running without it). State kept:",
+        "each (failure class, operation, front, surface) leaves every resource of `pulumi stack export` as it was",
+        "(`tests/reliability/test_ambiguous_answers.py`); a row that does not is named in bold.",
         "",
     ]
     return "\n".join(lines)

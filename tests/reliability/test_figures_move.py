@@ -1,7 +1,8 @@
 """Each figure of RELIABILITY.md moves when the thing it measures goes wrong: a provider or uploader that
 double-creates, a recovery that cannot converge, a host left running, an orphan, a wrong error report, a
-secret in plain text, a rate-limited failure, a run that never converges. The same code that makes the
-figures measures each broken case here, and the report script renders failed rows as failures."""
+secret in plain text, a rate-limited failure, a run that never converges, a provider that forgets on any 404.
+The same code that makes the figures measures each broken case here, and the report script renders failed rows
+as failures."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from pulumi_stripe_apps.resources import app_installation
 from pulumi_stripe_apps.resources.app_installation import AppInstallationProvider
 from stripe_apps_emulator.testing import ControlClient, RunningEmulator
 from tests.reliability import kill_tours
+from tests.reliability.ambiguous import Scenario, injected, injection
 from tests.reliability.fault_runs import Run, run_seed
 from tests.reliability.kill_tours import Reference, TourProject, kill_after
 from tests.reliability.support import (
@@ -31,6 +33,7 @@ from tests.reliability.support import (
 from tests.reliability.test_bad_input import problems
 from tests.reliability.test_limits import storm
 from tests.reliability.test_secrets import scan
+from tests.support.apps import write_app
 from tests.support.engine import EngineSandbox
 from tests.support.stripe_cli import set_cli_faults
 from tests.support.surfaces import Surface
@@ -151,6 +154,51 @@ def test_hosts_left_running_after_the_engine_died_are_counted(
     assert any("pulumi.dynamic" in process.command for process in leaked)
 
 
+# -- state kept on ambiguous answers -------------------------------------------------------------------------
+
+# Loaded first by every Python process the engine starts (the dynamic-provider host here): the provider takes any
+# 404 for gone, as it did before gone.py. Swapping the function's code reaches every module that imported it.
+FORGETFUL = """
+from pulumi_stripe_apps import gone
+
+
+def forgetful(error, client, *, recorded_account, on_behalf=None):
+    if error.http_status != 404:
+        raise error
+
+
+gone.confirm_gone.__code__ = forgetful.__code__
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.e2e
+@pytest.mark.parametrize("surface", ["full"], indirect=True)  # the measurement is the same on both surfaces
+def test_a_provider_that_forgets_on_any_404_does_not_keep_the_state(
+    engine: EngineSandbox, surface: Surface, tmp_path: Path
+) -> None:
+    (tmp_path / "forgetful").mkdir()
+    (tmp_path / "forgetful" / "sitecustomize.py").write_text(FORGETFUL)
+    env = {"PYTHONPATH": str(tmp_path / "forgetful")}
+    scenario = Scenario("dynamic", surface, engine, write_app(tmp_path / "billing"), env=env)
+    scenario.up()
+    found = injection("unrouted", surface, scenario.good)
+    with injected(scenario.stack, surface, found, scenario.good):
+        rows = [{"kind": "ambiguous", **scenario.measure(found, operation)} for operation in ("update", "refresh")]
+    # The update's `set` fails all the same; the refresh takes Stripe's `Unrecognized request URL` for gone.
+    assert [row["state_kept"] for row in rows] == [True, False], rows
+    forgotten = ("billing", "billing-live", "billing-test", "token")
+    assert sorted(rows[1]["changed"]) == sorted(f"{name}: removed" for name in forgotten), rows[1]
+    assert rows[1]["problems"][0] == "the operation succeeded" and rows[1]["outcome"] == "failed"
+    report = _report_module()
+    figures = report.figures(rows)
+    assert figures["ambiguous_kept"] == "1/2; **not kept: unrouted refresh (dynamic/full)**"
+    assert figures["ambiguous_reported"] == "1/2; **not reported so: unrouted refresh (dynamic/full)**"
+    text = report.render(rows, exit_code=1, seconds=60.0, size="ci", commit="abc1234 (clean)")
+    assert "| 1/2; **not kept: unrouted refresh (dynamic/full)** |" in text
+    assert "| rows whose test failed | 1 |" in text
+
+
 # -- orphans, fuzz reports, secrets, rate limits, convergence -----------------------------------------------
 
 
@@ -244,6 +292,7 @@ def test_the_report_counts_failed_and_unmeasured_rows() -> None:
     ]
     figures = report.figures(rows)
     assert figures["converged"] == "1/2"
+    assert figures["ambiguous_kept"] == "not run"  # no rows of that kind: never shown as kept
     assert figures["excess_creates"].startswith("1 ") and "1 run not measured" in figures["excess_creates"]
     assert figures["leaked"].startswith("2")
     text = report.render(rows, exit_code=1, seconds=60.0, size="ci", commit="abc1234 (clean)")
