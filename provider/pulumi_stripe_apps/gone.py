@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 import threading
+import weakref
 from typing import TYPE_CHECKING, Any
 
 from pulumi_stripe_apps.errors import StripeAppsError
@@ -37,20 +38,20 @@ def is_missing(error: StripeAppsError) -> bool:
 
 
 class _Accounts:
-    """The account each (client, Stripe-Account) acts for, asked once per provider process."""
+    """The account each (client, Stripe-Account) acts for, asked once per client (a client is one key's, pooled for
+    the provider process); held weakly, so a closed and dropped client's answer never serves another key."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._known: dict[tuple[int, str | None], str] = {}
+        self._known: weakref.WeakKeyDictionary[StripeHttp, dict[str | None, str]] = weakref.WeakKeyDictionary()
 
     def of(self, client: StripeHttp, on_behalf: str | None) -> str:
-        key = (id(client), on_behalf)
         with self._lock:
-            found = self._known.get(key)
+            found = self._known.get(client, {}).get(on_behalf)
         if found is None:
             found = _ask(client, on_behalf)
             with self._lock:
-                self._known[key] = found
+                self._known.setdefault(client, {})[on_behalf] = found
         return found
 
 
@@ -72,6 +73,34 @@ ACCOUNTS = _Accounts()
 def key_account(client: StripeHttp, on_behalf: str | None = None) -> str:
     """The account `client`'s key acts for (with `Stripe-Account: on_behalf`, that account)."""
     return ACCOUNTS.of(client, on_behalf)
+
+
+def require_account(
+    client: StripeHttp, recorded_account: str | None, *, action: str, subject: str, on_behalf: str | None = None
+) -> None:
+    """Refuses, naming both accounts, when the key acts for another account than the one the object was recorded on.
+
+    For objects found by name rather than by a global id (Secret Store secrets), where another account's key would
+    read, overwrite or delete that account's namesake instead of failing. Nothing is asked when nothing is recorded.
+    """
+    if recorded_account is None:
+        return
+    actual = key_account(client, on_behalf)
+    if actual != recorded_account:
+        raise StripeAppsError(
+            action,
+            subject,
+            f"the key acts for account {actual}, but this object lives on account {recorded_account}; acting with "
+            f"it would touch {actual}'s object of the same name instead",
+            fix=_other_key_fix(recorded_account),
+        )
+
+
+def _other_key_fix(recorded_account: str) -> str:
+    return (
+        f"configure the key of {recorded_account} (the stack's stripe-apps:*ApiKey, or an explicit provider for that "
+        "account), then run the command again"
+    )
 
 
 def confirm_gone(
@@ -110,6 +139,5 @@ def confirm_gone(
             code=error.code,
             request_id=error.request_id,
             http_status=error.http_status,
-            fix=f"configure the key of {recorded_account} (the stack's stripe-apps:*ApiKey, or an explicit "
-            "provider for that account), then run the command again",
+            fix=_other_key_fix(recorded_account),
         )

@@ -93,6 +93,7 @@ class Uploader(Protocol):
     def get(self, upload_id: str) -> Upload | None: ...
     def upload(self, app_dir: Path, bundle_root: Path, files: Sequence[str], fingerprint: str) -> Upload: ...
     def signing_secret(self, app: str) -> str | None: ...
+    def account(self) -> str | None: ...
     def close(self) -> None: ...
 
 
@@ -106,6 +107,12 @@ class ApiUploader:
 
     def close(self) -> None:
         pass  # the client is shared (stripe_api.CLIENTS)
+
+    def account(self) -> str | None:
+        """The account the uploads and Version History read here belong to (the key's)."""
+        from pulumi_stripe_apps.gone import key_account  # noqa: PLC0415 - asked only when a message needs it
+
+        return key_account(self._http)
 
     def _pages(self, params: dict[str, str], subject: str) -> Iterator[Upload]:
         query = {**params, "limit": PAGE}
@@ -253,6 +260,9 @@ class CliUploader:
 
     def signing_secret(self, app: str) -> str | None:
         return None
+
+    def account(self) -> str | None:
+        return None  # the CLI names no account the provider could compare
 
     def upload(self, app_dir: Path, bundle_root: Path, files: Sequence[str], fingerprint: str) -> Upload:
         from pulumi_stripe_apps.manifest import load_manifest  # noqa: PLC0415

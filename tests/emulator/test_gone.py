@@ -163,3 +163,18 @@ def test_any_other_answer_is_the_original_error_with_its_fix(
     assert error.fix, f"{cause}: no fix in {error}"
     assert fix in error.fix and str(error).endswith(f"\nFix: {error.fix}")
     assert asked(control, gone.ACCOUNT_PATH) == []  # only a conclusion of "gone" asks who the key is
+
+
+def test_an_object_found_by_name_refuses_a_key_of_another_account_before_any_call(
+    server: RunningEmulator, control: ControlClient, client: Client
+) -> None:
+    ours = server.keys["default"]["account"]
+    other = control.create_account()
+    gone.require_account(client(server.keys["default"]["test"]), ours, action="reading", subject="secret 'api_token'")
+    gone.require_account(client(other["test"]), None, action="reading", subject="nothing recorded, nothing asked")
+    control.clear_requests()
+    with pytest.raises(StripeAppsError) as refused:
+        gone.require_account(client(other["test"]), ours, action="updating", subject="secret 'api_token'")
+    text = str(refused.value)
+    assert ours in text and other["account"] in text and "\nFix: configure the key of " + ours in text
+    assert [entry["path"] for entry in control.requests() if entry["path"].startswith("/v1/")] == ["/v1/account"]

@@ -53,7 +53,7 @@ from pulumi_stripe_apps.fields import (
     public,
     shown,
 )
-from pulumi_stripe_apps.gone import confirm_gone, is_missing
+from pulumi_stripe_apps.gone import confirm_gone, is_missing, key_account
 from pulumi_stripe_apps.poll import wait_until
 from pulumi_stripe_apps.resources.base import ConfiguredProvider, after_declaration
 from pulumi_stripe_apps.settings import MODES, Mode, Settings
@@ -349,7 +349,14 @@ class AppInstallationProvider(ConfiguredProvider):
         with contextlib.ExitStack() as scope:
             settings = self.settings()
             api = InstallApi(scope.enter_context(client_for(settings, mode)), account)
-            install = api.retrieve("importing", f"install {parts[-1]} in {mode} mode", parts[-1])
+            try:
+                install = api.retrieve("importing", f"install {parts[-1]} in {mode} mode", parts[-1])
+            except StripeAppsError as error:
+                raise api.on_which_account(
+                    error,
+                    "check the id and the mode in the import id, and that the mode's key is the key of the "
+                    "account the install is on",
+                ) from None
             if not version:
                 uploader = scope.enter_context(uploader_for(settings))
                 newest = _newest_completed(uploader.history(install["app"])) if uploader.can_list else None
@@ -604,10 +611,35 @@ class InstallApi:
         confirm_gone(error, self._client, recorded_account=props.get("installed_account"), on_behalf=self._account)
 
     def create(self, subject: str, params: dict[str, str]) -> Install:
-        found: Install = self._client.post(
-            INSTALLS_PATH, action="installing", subject=subject, data=params, account=self._account, fix=_install_fix
-        )
+        try:
+            found: Install = self._client.post(
+                INSTALLS_PATH,
+                action="installing",
+                subject=subject,
+                data=params,
+                account=self._account,
+                fix=_install_fix,
+            )
+        except StripeAppsError as error:
+            raise self.on_which_account(error, error.fix) from None
         return found
+
+    def on_which_account(self, error: StripeAppsError, fix: str | None) -> StripeAppsError:
+        """A `resource_missing` names the account the key acts for: "no such object" is true for that account only,
+        and a key of another account is the usual cause."""
+        if not is_missing(error):
+            return error
+        actual = key_account(self._client, self._account)
+        return StripeAppsError(
+            error.action,
+            error.subject,
+            f"{error.detail} (on account {actual}, the account this key acts for)",
+            code=error.code,
+            param=error.param,
+            request_id=error.request_id,
+            http_status=error.http_status,
+            fix=fix,
+        )
 
     def retrieve(self, action: str, subject: str, id_: str) -> Install:
         found: Install = self._client.get(
@@ -694,8 +726,9 @@ def _enforce_version_rule(uploader: Uploader, props: dict[str, Any]) -> Upload |
         raise StripeAppsError(
             "installing",
             _subject(props),
-            "the app has no completed upload",
-            fix="upload a version first (AppVersion), then install it",
+            f"the app has no completed upload on account {uploader.account()}, the account the test-mode key acts for",
+            fix="upload a version first (AppVersion), then install it; if it was uploaded, check that "
+            "stripe-apps:testApiKey is the key of the app's account",
         )
     if newest.version != props["version"]:
         raise StripeAppsError(

@@ -30,7 +30,7 @@ from pulumi.dynamic import (
 
 from pulumi_stripe_apps.errors import StripeAppsError
 from pulumi_stripe_apps.fields import MODE, SECRET_SCOPE, Diff, Field, Policy, field_changes, is_unknown
-from pulumi_stripe_apps.gone import confirm_gone, key_account
+from pulumi_stripe_apps.gone import confirm_gone, key_account, require_account
 from pulumi_stripe_apps.resources.base import ConfiguredProvider, after_declaration
 from pulumi_stripe_apps.settings import MODES, Mode
 from pulumi_stripe_apps.stripe_api import client_for
@@ -170,6 +170,8 @@ class AppSecretProvider(ConfiguredProvider):
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         with client_for(self.settings(), props["mode"]) as client:
+            # Secrets are found by name: another account's key would read that account's namesake.
+            require_account(client, props.get("account"), action="reading", subject=_subject(props, id_))
             params = {"name": props["name"], "scope": _scope(props), "expand": ["payload"]}
             try:
                 secret: Secret = client.get(
@@ -192,13 +194,14 @@ class AppSecretProvider(ConfiguredProvider):
             account = props.get("account") or key_account(client)
             return ReadResult(id_=secret["id"], outs=_outputs(live, secret, account), inputs=live)
 
-    def update(self, _id: str, _olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
-        secret, account = self._set(news, "updating")
+    def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        secret, account = self._set(news, "updating", recorded_account=olds.get("account"))
         return UpdateResult(outs=_outputs(news, secret, account))
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         with client_for(self.settings(), props["mode"]) as client:
             where = {"name": props["name"], "scope": _scope(props)}
+            require_account(client, props.get("account"), action="deleting", subject=_subject(props, id_))
             try:
                 client.post(f"{SECRETS_PATH}/delete", action="deleting", subject=_subject(props, id_), data=where)
             except StripeAppsError as error:
@@ -214,9 +217,9 @@ class AppSecretProvider(ConfiguredProvider):
         problem = self.settings().key_problem(mode)
         return [CheckFailure("mode", problem)] if problem else []
 
-    def _set(self, props: dict[str, Any], action: str) -> tuple[Secret, str]:
+    def _set(self, props: dict[str, Any], action: str, recorded_account: str | None = None) -> tuple[Secret, str]:
         """Stripe's set is create-or-replace, so running it again after a failure converges. Returns the secret
-        and the account whose store holds it."""
+        and the account whose store holds it; refuses a key of another account than `recorded_account`."""
         mode: Mode = props["mode"]
         params: dict[str, Any] = {
             "name": props["name"],
@@ -226,6 +229,7 @@ class AppSecretProvider(ConfiguredProvider):
         if props.get("expires_at") is not None:
             params["expires_at"] = int(props["expires_at"])
         with client_for(self.settings(), mode) as client:
+            require_account(client, recorded_account, action=action, subject=_subject(props))
             found: Secret = client.post(
                 SECRETS_PATH, action=action, subject=_subject(props), data=params, fix=_secret_fix
             )
