@@ -310,6 +310,23 @@ def reports(output: str) -> list[Report]:
     return found
 
 
+def without_the_programs_own(output: str) -> str:
+    """The output less what the program's Pulumi SDK printed about itself (the `pulumi:pulumi:Stack` diagnostics
+    and their progress lines): when the engine stops on a failed step while the program still registers resources,
+    the SDK reports those registrations' cancelled gRPC calls with tracebacks of its own, depending on timing. They
+    are not a provider's report; each resource's own report is still checked."""
+    head, marker, diagnostics = output.partition("Diagnostics:")
+    head = "".join(line for line in head.splitlines(keepends=True) if "pulumi:pulumi:Stack" not in line)
+    headers = list(SECTION.finditer(diagnostics))
+    kept, position = [], 0
+    for index, header in enumerate(headers):
+        if header["type"] == "pulumi:pulumi:Stack":
+            kept.append(diagnostics[position : header.start()])
+            position = headers[index + 1].start() if index + 1 < len(headers) else len(diagnostics)
+    kept.append(diagnostics[position:])
+    return head + marker + "".join(kept)
+
+
 def report_problems(
     output: str,
     expected: set[str],
@@ -320,7 +337,7 @@ def report_problems(
     """Why the output is not the report the rule asks for: every resource in `expected` reports, and every report
     names Stripe's status and message, the Request-Id of a request the API answered with that status, a fix, and
     `fragments` (when empty, the class's names); no traceback but our short reports."""
-    problems = [f"a traceback: {problem}" for problem in stray_tracebacks(output)]
+    problems = [f"a traceback: {problem}" for problem in stray_tracebacks(without_the_programs_own(output))]
     seen = reports(output)
     missing = expected - {report.resource for report in seen}
     if missing:
