@@ -185,11 +185,12 @@ def test_a_provider_that_forgets_on_any_404_does_not_keep_the_state(
     found = injection("unrouted", surface, scenario.good)
     with injected(scenario.stack, surface, found, scenario.good):
         rows = [{"kind": "ambiguous", **scenario.measure(found, operation)} for operation in ("update", "refresh")]
-    # The update's `set` fails all the same; the refresh takes Stripe's `Unrecognized request URL` for gone.
+    # The update's `set` fails all the same; the refresh takes Stripe's `Unrecognized request URL` for gone (the
+    # secret is kept: before reading a secret found by name the provider asks for the key's account, which fails).
     assert [row["state_kept"] for row in rows] == [True, False], rows
-    forgotten = ("billing", "billing-live", "billing-test", "token")
+    forgotten = ("billing", "billing-live", "billing-test")
     assert sorted(rows[1]["changed"]) == sorted(f"{name}: removed" for name in forgotten), rows[1]
-    assert rows[1]["problems"][0] == "the operation succeeded" and rows[1]["outcome"] == "failed"
+    assert rows[1]["outcome"] == "failed"
     report = _report_module()
     figures = report.figures(rows)
     assert figures["ambiguous_kept"] == "1/2; **not kept: unrouted refresh (dynamic/full)**"

@@ -162,8 +162,18 @@ def test_unknown_app_says_what_to_do(engine: EngineSandbox, surface: Surface, tm
         # No Version History to read first: the Install API itself refuses the unknown app, and the report
         # says what to do about it as every other one does.
         request_id = refused_request(surface.control, 404)
-        refusal = f"No such app: 'app_doesnotexist' [HTTP 404, code resource_missing, param app, request {request_id}]"
-        assert re.search(re.escape(refusal) + r"\n\s*Fix: \S", text), text
+        # "No such app" holds for the account the key acts for only: the report names it.
+        account = re.escape(surface.keys["default"]["account"])
+        refusal = (
+            rf"No such app: 'app_doesnotexist' \(on account {account}, the account this key acts for\) "
+            rf"\[HTTP 404, code resource_missing, param app, request {request_id}\]"
+        )
+        assert re.search(refusal + r"\n\s*Fix: \S", text), text
     else:
-        assert re.search(r"the app has no completed upload\n\s*Fix: upload a version first \(AppVersion\)", text)
+        account = re.escape(surface.keys["default"]["account"])
+        assert re.search(
+            rf"the app has no completed upload on account {account}, the account the test-mode key acts for\n"
+            r"\s*Fix: upload a version first \(AppVersion\)",
+            text,
+        ), text
     assert objects(surface.control, "install") == []
