@@ -580,7 +580,7 @@ def main(argv: list[str]) -> int:
                     root,
                     lambda row: print(ROW + json.dumps(row, sort_keys=True), flush=True),
                 )
-            except Exception:
+            except Exception:  # a worker: whatever broke reaches the parent test whole (below)
                 error = traceback.format_exc()
     print(END + json.dumps({"error": error}), flush=True)
     return 0
