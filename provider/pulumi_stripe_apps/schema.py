@@ -21,6 +21,8 @@ from pulumi_stripe_apps.fields import UPLOADER, Choices, Field, Policy
 
 PACKAGE = "stripe-apps"
 REPOSITORY = "https://github.com/pulumi-stripe-apps/pulumi-stripe-apps"
+# The Go SDK's module: the repository's sdk/ directory (go.mod at sdk/go.mod, versions tagged sdk/vVERSION).
+GO_MODULE = REPOSITORY.removeprefix("https://") + "/sdk"
 DYNAMIC_MODULE = "stripeapps"  # the `module=` of every `Resource` subclass
 
 # Fixed and explicit: a resource reaches the schema only by being listed here.
@@ -125,7 +127,7 @@ def build_schema() -> dict[str, Any]:
         "language": {
             "python": {"packageName": "pulumi_stripe_apps"},
             "nodejs": {"packageName": "pulumi-stripe-apps", "dependencies": {"@pulumi/pulumi": "^3.0.0"}},
-            "go": {"importBasePath": "github.com/pulumi-stripe-apps/sdk/go/stripeapps"},
+            "go": {"importBasePath": f"{GO_MODULE}/go/stripeapps", "modulePath": GO_MODULE},
         },
         "resources": resources,
     }

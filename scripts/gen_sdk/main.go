@@ -15,6 +15,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"path"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -71,6 +72,11 @@ func run(schemaPath, out string, languages []string) error {
 		if err != nil {
 			return fmt.Errorf("generating the %s SDK: %w", language, err)
 		}
+		if language == "go" {
+			if err := moveGoMod(pkg, out, files); err != nil {
+				return err
+			}
+		}
 		if err := replaceTree(filepath.Join(out, language), files); err != nil {
 			return err
 		}
@@ -84,8 +90,8 @@ func bind(raw []byte, language string) (*schema.Package, error) {
 		return nil, err
 	}
 	if language == "go" {
-		// The Go generator writes a go.mod (module: importBasePath's parent) only for packable packages;
-		// without one the SDK cannot be used from this repository (`replace ... => ../sdk/go`).
+		// The Go generator writes a go.mod (module: the schema's modulePath) only for packable packages;
+		// without one the SDK is no module a program can require.
 		if spec.Meta == nil {
 			spec.Meta = &schema.MetadataSpec{}
 		}
@@ -120,6 +126,27 @@ func bind(raw []byte, language string) (*schema.Package, error) {
 		return nil, errors.Join(diags.Errs()...)
 	}
 	return pkg, nil
+}
+
+// moveGoMod writes the go.mod the Go generator made beside the root package to where the module's root is: the
+// schema's modulePath names a module above sdk/go (a provider repository's shape: module .../sdk, go.mod at
+// sdk/go.mod, package .../sdk/go/stripeapps), so the file goes to the -out directory and leaves files.
+func moveGoMod(pkg *schema.Package, out string, files map[string][]byte) error {
+	modulePath, importPath, err := gogen.ModuleAndImportPath(pkg)
+	if err != nil {
+		return err
+	}
+	goInfo, _ := pkg.Language["go"].(gogen.GoPackageInfo)
+	if goInfo.ImportBasePath != modulePath+"/go/"+path.Base(importPath) {
+		return fmt.Errorf("language.go: importBasePath %q is not the module %q's go/%s",
+			goInfo.ImportBasePath, modulePath, path.Base(importPath))
+	}
+	goMod, ok := files["go.mod"]
+	if !ok {
+		return errors.New("the Go generator wrote no go.mod")
+	}
+	delete(files, "go.mod")
+	return os.WriteFile(filepath.Join(out, "go.mod"), goMod, 0o644)
 }
 
 func replaceTree(dir string, files map[string][]byte) error {

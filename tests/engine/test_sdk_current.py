@@ -13,7 +13,9 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 SDK = ROOT / "sdk"
-LANGUAGES = ("nodejs", "go")
+# What each language's SDK is under sdk/: its directory and, for Go, the module's go.mod above it (sdk/go.mod: the
+# module is sdk/, as in a provider repository, its package sdk/go/stripeapps).
+SDK_PARTS = {"nodejs": ("nodejs",), "go": ("go", "go.mod")}
 # What installing or building an SDK in place adds (the generated .gitignore names them).
 UNTRACKED_DIRS = frozenset({"node_modules", "bin"})
 
@@ -26,12 +28,14 @@ def gen_sdk() -> Path:
     return Path(built.stdout.strip())
 
 
-def tree(root: Path) -> dict[str, bytes]:
-    return {
-        path.relative_to(root).as_posix(): path.read_bytes()
-        for path in sorted(root.rglob("*"))
-        if path.is_file() and not UNTRACKED_DIRS.intersection(path.relative_to(root).parts)
-    }
+def tree(root: Path, parts: tuple[str, ...]) -> dict[str, bytes]:
+    found = {}
+    for part in parts:
+        top = root / part
+        for path in [top] if top.is_file() else sorted(top.rglob("*")):
+            if path.is_file() and not UNTRACKED_DIRS.intersection(path.relative_to(root).parts):
+                found[path.relative_to(root).as_posix()] = path.read_bytes()
+    return found
 
 
 @pytest.fixture(scope="module")
@@ -47,22 +51,23 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
-@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("language", SDK_PARTS)
 def test_committed_sdk_is_current(generated: Path, language: str) -> None:
-    fresh, committed = tree(generated / language), tree(SDK / language)
+    fresh, committed = tree(generated, SDK_PARTS[language]), tree(SDK, SDK_PARTS[language])
+    assert fresh, f"gen_sdk wrote no {language} SDK"
     stale = sorted(name for name in fresh.keys() | committed.keys() if fresh.get(name) != committed.get(name))
-    assert not stale, f"sdk/{language} differs from schema.json's SDK in {stale}: run `make sdk` and commit sdk/"
+    assert not stale, f"sdk/ differs from schema.json's {language} SDK in {stale}: run `make sdk` and commit sdk/"
 
 
 def test_generated_go_sdk_compiles(tmp_path: Path) -> None:
     """A program declaring both resources builds against sdk/go (with the sdk/v3 the CLI is built from)."""
     module = tmp_path / "consumer"
     module.mkdir()
-    sdk_module = (SDK / "go" / "go.mod").read_text().split()[1]
+    sdk_module = (SDK / "go.mod").read_text().split()[1]
     (module / "go.mod").write_text(
         "module consumer\n\ngo 1.26\n\n"
         f"require (\n\t{sdk_module} v0.0.0\n\tgithub.com/pulumi/pulumi/sdk/v3 v3.274.1\n)\n\n"
-        f"replace {sdk_module} => {SDK / 'go'}\n\n"
+        f"replace {sdk_module} => {SDK}\n\n"
         # sdk/v3's own replace lines (see scripts/gen_sdk/go.mod).
         "replace github.com/atotto/clipboard => github.com/tgummerer/clipboard v0.0.0-20241001131231-d02d263e614e\n\n"
         "replace golang.org/x/text => golang.org/x/text v0.41.0\n"
@@ -70,7 +75,7 @@ def test_generated_go_sdk_compiles(tmp_path: Path) -> None:
     (module / "main.go").write_text(
         "package main\n\n"
         "import (\n"
-        f'\t"{sdk_module}/stripeapps"\n'
+        f'\t"{sdk_module}/go/stripeapps"\n'
         '\t"github.com/pulumi/pulumi/sdk/v3/go/pulumi"\n'
         ")\n\n"
         "func main() {\n"

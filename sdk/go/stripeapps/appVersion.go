@@ -8,7 +8,7 @@ import (
 	"reflect"
 
 	"errors"
-	"github.com/pulumi-stripe-apps/sdk/go/stripeapps/internal"
+	"github.com/pulumi-stripe-apps/pulumi-stripe-apps/sdk/go/stripeapps/internal"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 

@@ -7,7 +7,7 @@ import (
 	"fmt"
 
 	"github.com/blang/semver"
-	"github.com/pulumi-stripe-apps/sdk/go/stripeapps/internal"
+	"github.com/pulumi-stripe-apps/pulumi-stripe-apps/sdk/go/stripeapps/internal"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 

@@ -4,7 +4,7 @@
 package config
 
 import (
-	"github.com/pulumi-stripe-apps/sdk/go/stripeapps/internal"
+	"github.com/pulumi-stripe-apps/pulumi-stripe-apps/sdk/go/stripeapps/internal"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi/config"
 )

@@ -1,5 +1,0 @@
-module github.com/pulumi-stripe-apps/sdk/go
-
-go 1.25
-
-require github.com/pulumi/pulumi/sdk/v3 v3.269.0
