@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 WITH_ENV := . scripts/env.sh &&
 
-.PHONY: setup engine browser bytecode demo demo-down test test-fast lint schema sdk node-examples reliability bench bench-ci
+.PHONY: setup engine browser bytecode demo demo-down test test-fast lint schema sdk node-examples dist reliability bench bench-ci
 setup: $(VENV)/.installed $(VENV)/.devtools
 
 $(VENV)/.installed: pyproject.toml
@@ -58,6 +58,10 @@ sdk:
 # node_modules of the Node.js examples (npm ci, packages cached under ~/.cache/pulumi-stripe-apps/npm).
 node-examples: setup
 	$(VENV)/bin/python -m stripe_apps_devtools.npm examples/typescript
+
+# The release artifacts in dist/, one version (provider/pulumi_stripe_apps/__init__.py) in each: see scripts/dist.py.
+dist: setup
+	$(VENV)/bin/python scripts/dist.py --out dist
 
 bench: setup engine
 	$(WITH_ENV) python -m scripts.bench --size full

@@ -23,24 +23,75 @@ HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 log() { echo "ensure-engine: $*" >&2; }
 stamped_version() { "$1" version 2>/dev/null | tr -d '[:space:]' || true; }
 
+# The language hosts are part of "the Pulumi install" a user has: INSTALL_BIN holds what a user's PATH would (the CLI,
+# its Python executor and dynamic-provider launcher, the YAML host) and launchers that run the stand-in hosts on
+# their own Python (a venv with Pulumi's SDK, for the gRPC protocol) and their own copy of the hosts' code, so they
+# need neither a checkout nor any Python of the user's. A program still runs on its own interpreter (the project's
+# virtualenv, else PULUMI_PYTHON_CMD or python3), as with Pulumi's hosts. BIN_DIR, the development PATH, runs the
+# same hosts on PULUMI_PYTHON_CMD (the checkout's venv, where devtools/ is), so a checkout's tests run its own code.
+INSTALL_BIN="$ENGINE_DIR/install/bin"
+HOSTS_DIR="$ENGINE_DIR/language-hosts"
+HOSTS_SDK_VERSION="${STRIPE_APPS_HOSTS_SDK_VERSION:-3.272.0}"
+HOST_SOURCES=("$HERE/../devtools/stripe_apps_devtools" "$HERE/../provider/pulumi_stripe_apps/__init__.py"
+  "$HERE/../provider/pulumi_stripe_apps/enginewatch.py")
+INSTALLED_TOOLS=(pulumi pulumi-language-python-exec pulumi-resource-pulumi-python pulumi-language-yaml)
+
+ensure_language_hosts() {
+  local venv="$HOSTS_DIR/venv-$HOSTS_SDK_VERSION"
+  if [ ! -f "$venv/.installed" ]; then
+    log "installing the language hosts' Python (pulumi==$HOSTS_SDK_VERSION) into $venv"
+    rm -rf "$venv"
+    python3 -m venv "$venv" >&2
+    "$venv/bin/python" -m pip install -q "pulumi==$HOSTS_SDK_VERSION" >&2
+    touch "$venv/.installed"
+  fi
+  local digest
+  digest="$(find "${HOST_SOURCES[@]}" -name '*.py' -type f -print0 | sort -z | xargs -0 cat | sha256sum | cut -c1-16)"
+  local code="$HOSTS_DIR/code-$digest"
+  if [ ! -d "$code" ]; then
+    local staged="$HOSTS_DIR/.staging-$$"
+    rm -rf "$staged" && mkdir -p "$staged/pulumi_stripe_apps"
+    cp -R "${HOST_SOURCES[0]}" "$staged/stripe_apps_devtools"
+    rm -rf "$staged/stripe_apps_devtools/__pycache__"
+    cp "${HOST_SOURCES[1]}" "${HOST_SOURCES[2]}" "$staged/pulumi_stripe_apps/"
+    # The code and the SDK reach the hosts' Python through a .pth in a venv of its own: PYTHONPATH would reach the
+    # programs the hosts start.
+    python3 -m venv --without-pip "$staged/venv" >&2
+    local site sdk_site
+    site="$("$staged/venv/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')"
+    sdk_site="$("$venv/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')"
+    printf '%s\nimport site; site.addsitedir(%s)\n' "$code" "'$sdk_site'" >"$site/stripe-apps-language-hosts.pth"
+    mv -T "$staged" "$code" 2>/dev/null || rm -rf "$staged"  # another checkout may have copied the same code
+  fi
+  mkdir -p "$INSTALL_BIN"
+  for tool in "${INSTALLED_TOOLS[@]}"; do ln -sfn "$BIN_DIR/$tool" "$INSTALL_BIN/$tool"; done
+  write_launchers "$INSTALL_BIN" "$code/venv/bin/python"
+}
+
+# One launcher per stand-in host: `write_launcher DIR PYTHON NAME MODULE [VAR=VALUE...]` (the host's settings).
+write_launcher() {
+  local dir="$1" python="$2" name="$3" module="$4"
+  shift 4
+  {
+    echo '#!/bin/sh'
+    echo "# $name: a stand-in language host (see scripts/ensure-engine.sh)."
+    for setting in "$@"; do echo "export $setting"; done
+    echo "export STRIPE_APPS_PULUMI_VERSION=\"${PULUMI_VERSION#v}\""
+    echo "exec $python -u -m $module \"\$@\""
+  } >"$dir/$name.new"
+  chmod +x "$dir/$name.new"
+  mv -f "$dir/$name.new" "$dir/$name"
+}
+
+# write_launchers DIR PYTHON: the stand-in hosts in DIR, run by PYTHON (a path, or a shell expression).
 write_launchers() {
   # The engine runs dynamic providers through `pulumi-resource-pulumi-python`: that is the launcher
   # Pulumi ships (copied from the sdk module by build_engine.py), so tests run what users run.
   # The proxy serves no Go Python language host (see README, Troubleshooting): ours speaks its protocol.
-  cat >"$BIN_DIR/pulumi-language-python" <<LAUNCHER
-#!/bin/sh
-STRIPE_APPS_PYTHON_EXECUTOR="\$(dirname "\$0")/pulumi-language-python-exec" \\
-STRIPE_APPS_PULUMI_VERSION="${PULUMI_VERSION#v}" \\
-  exec "\${PULUMI_PYTHON_CMD:-python3}" -u -m stripe_apps_devtools.language_host "\$@"
-LAUNCHER
-  chmod +x "$BIN_DIR/pulumi-language-python"
+  write_launcher "$1" "$2" pulumi-language-python stripe_apps_devtools.language_host \
+    "STRIPE_APPS_PYTHON_EXECUTOR=\"$BIN_DIR/pulumi-language-python-exec\""
   # Nor a Node.js host: ours runs programs with @pulumi/pulumi's own `cmd/run`, from the project's node_modules.
-  cat >"$BIN_DIR/pulumi-language-nodejs" <<LAUNCHER
-#!/bin/sh
-STRIPE_APPS_PULUMI_VERSION="${PULUMI_VERSION#v}" \\
-  exec "\${PULUMI_PYTHON_CMD:-python3}" -u -m stripe_apps_devtools.nodejs_host "\$@"
-LAUNCHER
-  chmod +x "$BIN_DIR/pulumi-language-nodejs"
+  write_launcher "$1" "$2" pulumi-language-nodejs stripe_apps_devtools.nodejs_host
 }
 
 build() {
@@ -80,5 +131,6 @@ else
   log "built in $(( $(date +%s) - started ))s"
 fi
 ensure_yaml_host
-write_launchers
-echo "$BIN_DIR"
+write_launchers "$BIN_DIR" '"${PULUMI_PYTHON_CMD:-python3}"'
+ensure_language_hosts
+if [ "${1:-}" = "--install" ]; then echo "$INSTALL_BIN"; else echo "$BIN_DIR"; fi

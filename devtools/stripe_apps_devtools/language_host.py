@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -27,7 +28,7 @@ from google.protobuf import empty_pb2, json_format
 from pulumi.runtime.proto import language_pb2, language_pb2_grpc, plugin_pb2
 
 from pulumi_stripe_apps import enginewatch
-from stripe_apps_devtools import run_plugin
+from stripe_apps_devtools import dependencies, run_plugin
 
 EXECUTOR_NAME = "pulumi-language-python-exec"
 # The executor exits with this code after it has shown the user an actionable message.
@@ -37,14 +38,15 @@ EXECUTOR_ENV = "STRIPE_APPS_PYTHON_EXECUTOR"
 
 
 def python_for(root_directory: str, options: dict[str, Any]) -> str:
-    """The interpreter that runs the program: the project's `virtualenv` option, else PULUMI_PYTHON_CMD."""
+    """The interpreter that runs the program: the project's `virtualenv` option, else PULUMI_PYTHON_CMD, else
+    python3 from PATH (never the host's own Python, which has only what the host needs)."""
     virtualenv = options.get("virtualenv")
     if isinstance(virtualenv, str) and virtualenv:
         venv = Path(virtualenv)
         if not venv.is_absolute():
             venv = Path(root_directory) / venv
         return str(venv / "bin" / "python")
-    return os.environ.get("PULUMI_PYTHON_CMD") or sys.executable
+    return os.environ.get("PULUMI_PYTHON_CMD") or shutil.which("python3") or "python3"
 
 
 def executor_arguments(request: language_pb2.RunRequest, engine_address: str) -> list[str]:
@@ -133,6 +135,10 @@ class PythonLanguageHost(LanguageHost):
         except OSError as error:
             return language_pb2.RunResponse(error=f"could not start the Python program with {python}: {error}")
         return run_response(completed.returncode)
+
+    def InstallDependencies(self, request: Any, context: Any) -> Iterator[Any]:  # noqa: N802
+        # A plugin directory's venv on `pulumi plugin install`, a project's on `pulumi new` (see dependencies.py).
+        return dependencies.install_dependencies(request, context)
 
     def RunPlugin(self, request: language_pb2.RunPluginRequest, context: Any) -> Iterator[Any]:  # noqa: N802
         # Policy packs (PulumiPolicy.yaml) and plugin directories (PulumiPlugin.yaml) whose runtime is python.
