@@ -44,7 +44,11 @@ SCHEMAS: dict[str, Any] = {
             "account": STR,
             "app": STR,
             "approval_required": BOOL,
-            "auth_code": NSTR,
+            "auth_code": {
+                **NSTR,
+                "description": "For OAuth apps installed with a PKCE `code_challenge` by their developer on a "
+                "connected account: the authorization code to exchange with the matching verifier.",
+            },
             "channel": {
                 "type": "string",
                 "enum": ["private_live", "private_test", "public", "review", "testing"],

@@ -88,3 +88,71 @@ def test_events_reach_the_installing_account_and_the_developer(
     recipients = {event["_account"]: event.get("account") for event in created}
     # The developer's copy names the account the install happened on, as Connect events do.
     assert recipients == {connected: None, platform["account"]: connected}
+
+
+# An S256 challenge: BASE64URL(SHA256(verifier)), RFC 7636 appendix B.
+CHALLENGE = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
+NEW_CHALLENGE = "VGFNYFdme_HcTJwm-znF39gBDerliKuY8ouMmYX6Ygc"
+
+
+def test_a_pkce_challenge_issues_an_auth_code_for_an_oauth_app_on_a_connected_account(
+    sdk: Sdk, control: ControlClient, upload: Uploader
+) -> None:
+    app = upload(manifest(stripe_api_access_type="oauth"))["app"]
+    client = sdk("test")
+    acting = {"stripe_account": control.create_account(connected_to=control.keys()["default"]["account"])["account"]}
+    pkce = {"code_challenge": CHALLENGE, "code_challenge_method": "S256"}
+    install = client.v1.apps.installs.create({"app": app, "channel": "public", **pkce}, acting)
+    assert install.auth_code is not None and install.auth_code.startswith("ac_")
+    assert client.v1.apps.installs.retrieve(install.id, {}, acting).auth_code == install.auth_code
+    assert client.v1.apps.installs.update(install.id, {}, acting).auth_code == install.auth_code  # reauthorize keeps it
+    # A second create with a new challenge returns the same install with a new code; without one, the code stays.
+    again = client.v1.apps.installs.create({"app": app, "channel": "public", "code_challenge": NEW_CHALLENGE}, acting)
+    assert again.id == install.id and again.auth_code not in (None, install.auth_code)
+    plain = client.v1.apps.installs.create({"app": app, "channel": "public"}, acting)
+    assert plain.auth_code == again.auth_code
+
+
+def test_a_pkce_challenge_is_ignored_on_ones_own_account_and_for_other_apps(
+    sdk: Sdk, platform: dict[str, Any], upload: Uploader
+) -> None:
+    client = sdk("test")
+    pkce = {"code_challenge": CHALLENGE, "code_challenge_method": "S256"}
+    own_oauth = upload(manifest("com.example.oauth", stripe_api_access_type="oauth"))["app"]
+    assert client.v1.apps.installs.create({"app": own_oauth, "channel": "private_test", **pkce}).auth_code is None
+    acting = {"stripe_account": platform["connected"][0]}
+    platform_app = client.v1.apps.installs.create({"app": platform["app"], "channel": "public", **pkce}, acting)
+    assert platform_app.auth_code is None
+
+
+@pytest.mark.parametrize(
+    ("params", "expected"),
+    [
+        ({"code_challenge": "too-short"}, "43 to 128 characters"),
+        ({"code_challenge": CHALLENGE + "+/="}, "43 to 128 characters"),
+        ({"code_challenge_method": "S256"}, "without code_challenge"),
+    ],
+)
+def test_a_malformed_pkce_challenge_is_refused_naming_code_challenge(
+    sdk: Sdk, platform: dict[str, Any], params: dict[str, str], expected: str
+) -> None:
+    with pytest.raises(stripe.InvalidRequestError) as refused:
+        sdk("test").v1.apps.installs.create(
+            {"app": platform["app"], "channel": "public", **params}, {"stripe_account": platform["connected"][0]}
+        )
+    assert refused.value.http_status == 400 and refused.value.param == "code_challenge"
+    assert expected in str(refused.value.user_message)
+
+
+def test_code_challenge_method_is_s256_only(sdk: Sdk, platform: dict[str, Any]) -> None:
+    with pytest.raises(stripe.InvalidRequestError) as refused:
+        sdk("test").v1.apps.installs.create(
+            {
+                "app": platform["app"],
+                "channel": "public",
+                "code_challenge": CHALLENGE,
+                "code_challenge_method": "plain",
+            },
+            {"stripe_account": platform["connected"][0]},
+        )
+    assert refused.value.param == "code_challenge_method"

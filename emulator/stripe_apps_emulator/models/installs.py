@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import copy
+import re
 from typing import TYPE_CHECKING, Any
 
 from ..errors import (
     AppVersionMissingError,
     ChannelInvalidError,
     InstallStateInvalidError,
+    InvalidParameterError,
     InvalidRequestError,
     ResourceMissingError,
     SandboxInstallIncompatibleError,
@@ -29,6 +31,29 @@ STATUSES = ("install_failed", "installed", "installing", "uninstall_failed", "un
 # The SDK documents that approval_required stays false for private apps: their owner grants
 # access by creating or reauthorizing the install through the API.
 APPROVAL_REQUIRED_FOR_PRIVATE = False
+
+
+# RFC 7636 section 4.2 as Stripe words it (SDK `InstallCreateParams.code_challenge`): 43 to 128 unreserved characters.
+CODE_CHALLENGE = re.compile(r"[A-Za-z0-9\-._~]{43,128}")
+# Stripe's Connect OAuth codes start `ac_`; the install's code is taken to look the same (inferred).
+AUTH_CODE_PREFIX = "ac_"
+
+
+def pkce_challenge(challenge: str | None, method: str | None) -> str | None:
+    """The create request's PKCE challenge, checked as Stripe documents it; None when there is none.
+
+    Inferred: a method without a challenge is refused, and a challenge without a method is taken as S256 (the only
+    method Stripe accepts)."""
+    if challenge is None:
+        if method is not None:
+            raise InvalidParameterError("code_challenge_method was given without code_challenge.", "code_challenge")
+        return None
+    if not CODE_CHALLENGE.fullmatch(challenge):
+        raise InvalidParameterError(
+            "Invalid code_challenge: must be 43 to 128 characters of letters, numbers, '-', '.', '_' and '~'.",
+            "code_challenge",
+        )
+    return challenge
 
 
 def _install_scope(install: dict[str, Any]) -> str:
@@ -215,7 +240,7 @@ class Installs:
         return paginate(out, params, "/v1/apps/installs")
 
     # -- writes ---------------------------------------------------------------------------------
-    def create(self, caller: Caller, app_id: str, channel: str) -> dict[str, Any]:
+    def create(self, caller: Caller, app_id: str, channel: str, challenge: str | None = None) -> dict[str, Any]:
         caller.require(INSTALL_WRITE)
         app = self._backend.apps.app_doc(app_id)
         connected = caller.account != caller.key_account
@@ -231,7 +256,8 @@ class Installs:
                     "installs an app on its developer's own account.",
                     "channel",
                 )
-            return self._install(caller, app, channel)
+            return self._install(caller, app, channel, challenge)
+        # An account installing its own private app gets no auth_code: the challenge is accepted and ignored (docs).
         expected = "private_live" if caller.livemode else "private_test"
         if channel not in PRIVATE_CHANNELS:
             raise ChannelInvalidError(
@@ -253,7 +279,9 @@ class Installs:
             )
         return self._install(caller, app, channel)
 
-    def _install(self, caller: Caller, app: dict[str, Any], channel: str) -> dict[str, Any]:
+    def _install(
+        self, caller: Caller, app: dict[str, Any], channel: str, challenge: str | None = None
+    ) -> dict[str, Any]:
         """The newest completed upload on the caller's account: the existing install when nothing changes."""
         newest = self._newest_or_fail(app, caller)
         existing = self._find(caller.account, caller.livemode, app["id"])
@@ -268,7 +296,14 @@ class Installs:
                 and existing["_upload"] == newest["id"]
                 and not self.has_pending(existing)
             ):
+                if challenge is None:
+                    return self.render(existing)
+                before = self.render(existing)
+                self._issue_auth_code(existing, newest, challenge)
+                self._backend.store.put("install", existing["id"], existing)
+                self._emit_update(existing, before, direct=True)
                 return self.render(existing)
+            self._issue_auth_code(existing, newest, challenge)
             return self._reinstall(existing, newest, direct=True)
         now = self._backend.clock.now_int()
         install: dict[str, Any] = {
@@ -289,11 +324,22 @@ class Installs:
             "_transition": self._backend.transitions.start("install"),
         }
         self._grant(install, newest)
+        self._issue_auth_code(install, newest, challenge)
         self._backend.store.put("install", install["id"], install)
         view = self.render(install)
         self._authorized(install, direct=True)
         self._emit(install, "apps.install.created", view, direct=True)
         return view
+
+    @staticmethod
+    def _issue_auth_code(install: dict[str, Any], upload: dict[str, Any], challenge: str | None) -> None:
+        """A create with a PKCE challenge issues a new `auth_code` for an OAuth app (its manifest's
+        `stripe_api_access_type` is `oauth`), replacing the one issued before (inferred: Stripe says the challenge
+        issues the code, not whether a second create with a new challenge issues another). Without a challenge, or
+        for another kind of app, the install keeps what it has; reauthorizing never changes it (inferred)."""
+        if challenge is None or upload["_manifest"].get("stripe_api_access_type") != "oauth":
+            return
+        install["auth_code"] = random_id(AUTH_CODE_PREFIX, 32)
 
     def _newest_or_fail(self, app: dict[str, Any], caller: Caller | None) -> dict[str, Any]:
         newest = self._backend.apps.newest_completed(app["id"])

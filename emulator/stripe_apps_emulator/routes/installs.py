@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from ..models.installs import REQUEST_CHANNELS, STATUSES
+from ..models.installs import REQUEST_CHANNELS, STATUSES, pkce_challenge
 from ..params import EXPAND, LIST_PARAMS, P
 from .base import Ctx, Reply, Route
 
 
 def create(ctx: Ctx) -> Reply:
-    return ctx.backend.installs.create(ctx.who, ctx.params["app"], ctx.params.get("channel", "public"))
+    challenge = pkce_challenge(ctx.params.get("code_challenge"), ctx.params.get("code_challenge_method"))
+    return ctx.backend.installs.create(ctx.who, ctx.params["app"], ctx.params.get("channel", "public"), challenge)
 
 
 def reauthorize(ctx: Ctx) -> Reply:
@@ -36,8 +37,13 @@ ROUTES = [
         {
             "app": P("string", "The ID of the app to install.", required=True),
             "channel": P("enum", "The distribution channel to install from.", enum=REQUEST_CHANNELS),
-            "code_challenge": P("string", "PKCE code challenge (ignored for own private apps)."),
-            "code_challenge_method": P("enum", "PKCE method.", enum=("S256",)),
+            "code_challenge": P(
+                "string",
+                "For OAuth apps, the PKCE code challenge used to issue the `auth_code` returned on the install: 43 "
+                "to 128 letters, digits, `-`, `.`, `_` or `~`. Only installs made by the app's developer on a "
+                "connected account use it; an account installing its own private app gets no `auth_code`.",
+            ),
+            "code_challenge_method": P("enum", "The method used to derive `code_challenge`.", enum=("S256",)),
             "expand": EXPAND,
         },
         response="apps.install",
