@@ -59,6 +59,11 @@ SECRET_SCOPE = Choices(
         ("user", "Readable by the app only for the Dashboard user named by `user`."),
     ),
 )
+CODE_CHALLENGE_METHOD = Choices(
+    "CodeChallengeMethod",
+    "How an install's PKCE `codeChallenge` was derived from its code verifier (RFC 7636); Stripe accepts S256 only.",
+    (("S256", "BASE64URL(SHA256(code_verifier)), without padding: 43 characters."),),
+)
 UPLOADER = Choices(
     "Uploader",
     "How an AppVersion is uploaded.",

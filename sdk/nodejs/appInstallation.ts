@@ -74,11 +74,29 @@ export class AppInstallation extends pulumi.CustomResource {
      */
     declare public /*out*/ readonly approvalRequired: pulumi.Output<boolean>;
     /**
+     * The authorization code Stripe issued for `codeChallenge` (OAuth apps on a connected account), to exchange with the code verifier; null without a challenge. Always a secret.
+     *
+     * Example: `"ac_Nv0FGExampleAuthorizationCode"`
+     */
+    declare public /*out*/ readonly authCode: pulumi.Output<string | undefined>;
+    /**
      * The install's channel.
      *
      * Example: `"private_live"`
      */
     declare public /*out*/ readonly channel: pulumi.Output<string>;
+    /**
+     * For an OAuth app (`stripe_api_access_type: oauth`) installed on a connected account (`account`): the PKCE code challenge, BASE64URL(SHA256(code verifier)), for which Stripe issues the install's `authCode`. A new challenge asks Stripe for a new code in place (the install stays).
+     *
+     * Example: `"E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"`
+     */
+    declare public readonly codeChallenge: pulumi.Output<string | undefined>;
+    /**
+     * How `codeChallenge` was derived; `S256` (the only method Stripe accepts, and the default with a challenge).
+     *
+     * Example: `"S256"`
+     */
+    declare public readonly codeChallengeMethod: pulumi.Output<enums.CodeChallengeMethod | undefined>;
     /**
      * `private` (the default) installs the app; `public` submits it for the App Marketplace (live mode only, deleting the private live install first).
      *
@@ -181,6 +199,8 @@ export class AppInstallation extends pulumi.CustomResource {
             resourceInputs["account"] = args?.account;
             resourceInputs["allowPermissionChanges"] = args?.allowPermissionChanges;
             resourceInputs["app"] = args?.app;
+            resourceInputs["codeChallenge"] = args?.codeChallenge;
+            resourceInputs["codeChallengeMethod"] = args?.codeChallengeMethod;
             resourceInputs["distribution"] = args?.distribution;
             resourceInputs["mode"] = args?.mode;
             resourceInputs["requestedAccess"] = args?.requestedAccess;
@@ -188,6 +208,7 @@ export class AppInstallation extends pulumi.CustomResource {
             resourceInputs["sandboxInstallCompatible"] = args?.sandboxInstallCompatible;
             resourceInputs["version"] = args?.version;
             resourceInputs["approvalRequired"] = undefined /*out*/;
+            resourceInputs["authCode"] = undefined /*out*/;
             resourceInputs["channel"] = undefined /*out*/;
             resourceInputs["drift"] = undefined /*out*/;
             resourceInputs["installedAccount"] = undefined /*out*/;
@@ -201,7 +222,10 @@ export class AppInstallation extends pulumi.CustomResource {
             resourceInputs["allowPermissionChanges"] = undefined /*out*/;
             resourceInputs["app"] = undefined /*out*/;
             resourceInputs["approvalRequired"] = undefined /*out*/;
+            resourceInputs["authCode"] = undefined /*out*/;
             resourceInputs["channel"] = undefined /*out*/;
+            resourceInputs["codeChallenge"] = undefined /*out*/;
+            resourceInputs["codeChallengeMethod"] = undefined /*out*/;
             resourceInputs["distribution"] = undefined /*out*/;
             resourceInputs["drift"] = undefined /*out*/;
             resourceInputs["installedAccount"] = undefined /*out*/;
@@ -219,6 +243,8 @@ export class AppInstallation extends pulumi.CustomResource {
         opts = pulumi.mergeOptions(utilities.resourceOptsDefaults(), opts);
         const aliasOpts = { aliases: [{ type: "pulumi-python:dynamic/stripeapps:AppInstallation" }] };
         opts = pulumi.mergeOptions(opts, aliasOpts);
+        const secretOpts = { additionalSecretOutputs: ["authCode"] };
+        opts = pulumi.mergeOptions(opts, secretOpts);
         super(AppInstallation.__pulumiType, name, resourceInputs, opts);
     }
 }
@@ -245,6 +271,18 @@ export interface AppInstallationArgs {
      * Example: `"app_1NfPz2ExampleApp"`
      */
     app: pulumi.Input<string>;
+    /**
+     * For an OAuth app (`stripe_api_access_type: oauth`) installed on a connected account (`account`): the PKCE code challenge, BASE64URL(SHA256(code verifier)), for which Stripe issues the install's `authCode`. A new challenge asks Stripe for a new code in place (the install stays).
+     *
+     * Example: `"E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"`
+     */
+    codeChallenge?: pulumi.Input<string | undefined>;
+    /**
+     * How `codeChallenge` was derived; `S256` (the only method Stripe accepts, and the default with a challenge).
+     *
+     * Example: `"S256"`
+     */
+    codeChallengeMethod?: pulumi.Input<enums.CodeChallengeMethod | undefined>;
     /**
      * `private` (the default) installs the app; `public` submits it for the App Marketplace (live mode only, deleting the private live install first).
      *

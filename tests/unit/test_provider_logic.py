@@ -111,6 +111,9 @@ def install_state(**changes: Any) -> dict[str, Any]:
 
 
 UNKNOWN = Unknown()
+# S256 challenges (BASE64URL(SHA256(verifier)), RFC 7636 appendix B and another verifier).
+CHALLENGE = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
+OTHER_CHALLENGE = "VGFNYFdme_HcTJwm-znF39gBDerliKuY8ouMmYX6Ygc"
 U, A, D = Change.UPDATE, Change.ADD, Change.DELETE
 
 
@@ -151,6 +154,16 @@ U, A, D = Change.UPDATE, Change.ADD, Change.DELETE
         ({}, {"version": "1.1.0", "mode": "test"}, ("mode",), [("version", U, False, True)], False),
         # Inputs that only tune behaviour never cause a change on their own.
         ({}, {"allow_permission_changes": True}, (), [], False),
+        # A new PKCE challenge asks for a new auth_code in place; the install stays.
+        ({}, {"code_challenge": CHALLENGE}, (), [("code_challenge", A, False, True)], False),
+        (
+            {"code_challenge": CHALLENGE},
+            {"code_challenge": OTHER_CHALLENGE},
+            (),
+            [("code_challenge", U, False, True)],
+            False,
+        ),
+        ({"auth_code": "ac_1"}, {}, (), [], False),
     ],
 )
 def test_app_installation_detailed_diff(
@@ -368,3 +381,33 @@ def test_connected_account_mistakes_fail_at_check(news: dict[str, str], text: st
     failures = provider.check({}, inputs).failures
     assert [failure.property for failure in failures if failure.property == "account"] == ["account"]
     assert any(text in str(failure.reason) for failure in failures)
+
+
+@pytest.mark.parametrize(
+    ("news", "prop", "text"),
+    [
+        ({"code_challenge": "a-verifier-not-its-challenge-0123456789-abcdefghijkl"}, "code_challenge", "52 characters"),
+        ({"code_challenge": CHALLENGE + "="}, "code_challenge", "without '=' padding"),
+        ({"code_challenge": CHALLENGE, "code_challenge_method": "plain"}, "code_challenge_method", "only 'S256'"),
+        ({"code_challenge_method": "S256"}, "code_challenge_method", "without code_challenge"),
+        ({"code_challenge": CHALLENGE, "account": None}, "code_challenge", "set account='acct_...'"),
+    ],
+)
+def test_pkce_mistakes_fail_at_check_naming_the_property_and_never_the_value(
+    news: dict[str, Any], prop: str, text: str
+) -> None:
+    provider = configured_install_provider(test="sk_test_1")
+    inputs = {"app": "app_1", "version": "1.0.0", "mode": "test", "account": "acct_1", **news}
+    failures = provider.check({}, inputs).failures or []
+    assert any(failure.property == prop and text in failure.reason for failure in failures), failures
+    assert not any(
+        str(news.get("code_challenge")) in failure.reason for failure in failures if news.get("code_challenge")
+    )
+
+
+def test_a_pkce_challenge_defaults_to_s256_and_unknown_values_wait_for_up() -> None:
+    provider = configured_install_provider(test="sk_test_1")
+    base = {"app": "app_1", "version": "1.0.0", "mode": "test", "account": "acct_1"}
+    checked = provider.check({}, {**base, "code_challenge": CHALLENGE})
+    assert checked.failures == [] and checked.inputs["code_challenge_method"] == "S256"
+    assert provider.check({}, {**base, "code_challenge": UNKNOWN, "code_challenge_method": UNKNOWN}).failures == []

@@ -21,6 +21,7 @@ On a connected account (`account`) every call carries `Stripe-Account`, and inst
 from __future__ import annotations
 
 import contextlib
+import re
 import sys
 import threading
 import time
@@ -39,6 +40,7 @@ from pulumi.dynamic import (
 
 from pulumi_stripe_apps.errors import StripeAppsError, upload_key_fix
 from pulumi_stripe_apps.fields import (
+    CODE_CHALLENGE_METHOD,
     DISTRIBUTION,
     MODE,
     Change,
@@ -71,6 +73,8 @@ DISTRIBUTIONS = DISTRIBUTION.allowed
 CHANNELS: dict[Mode, str] = {"test": "private_test", "sandbox": "private_test", "live": "private_live"}
 # An app's developer installs it on a connected account on the public channel (docs: api/apps/installs).
 CONNECTED_CHANNEL = "public"
+# RFC 7636 section 4.2: with S256 the challenge is BASE64URL(SHA256(verifier)), unpadded, so exactly 43 characters.
+S256_CHALLENGE = re.compile(r"[A-Za-z0-9_-]{43}")
 MARKETPLACE_PREFIX = "marketplace:"
 PUBLIC_DISTRIBUTION_STEPS = (
     "publishing on the App Marketplace has no public Stripe API (the Dashboard only), so this stack cannot do it "
@@ -116,6 +120,23 @@ FIELDS: tuple[Field, ...] = (
         "string",
         "A connected account (`acct_...`) to install the app on with `Stripe-Account`; omit it for your own account.",
         example='"acct_1Nv0FGExampleAcct"',
+    ),
+    Field(
+        "code_challenge",
+        Policy.UPDATE,
+        "string",
+        "For an OAuth app (`stripe_api_access_type: oauth`) installed on a connected account (`account`): the PKCE "
+        "code challenge, BASE64URL(SHA256(code verifier)), for which Stripe issues the install's `authCode`. A new "
+        "challenge asks Stripe for a new code in place (the install stays).",
+        example='"E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"',
+    ),
+    Field(
+        "code_challenge_method",
+        Policy.IGNORE,
+        "string",
+        "How `codeChallenge` was derived; `S256` (the only method Stripe accepts, and the default with a challenge).",
+        example='"S256"',
+        choices=CODE_CHALLENGE_METHOD,
     ),
     Field(
         "allow_permission_changes",
@@ -190,6 +211,16 @@ FIELDS: tuple[Field, ...] = (
         "boolean",
         "Whether access is waiting for the account's approval.",
         example="false",
+    ),
+    Field(
+        "auth_code",
+        Policy.COMPUTED,
+        "string",
+        "The authorization code Stripe issued for `codeChallenge` (OAuth apps on a connected account), to exchange "
+        "with the code verifier; null without a challenge. Always a secret.",
+        example='"ac_Nv0FGExampleAuthorizationCode"',
+        secret=True,
+        nullable=True,
     ),
     Field(
         "drift",
@@ -280,6 +311,7 @@ class AppInstallationProvider(ConfiguredProvider):
                 CheckFailure("app", f"app is {app!r}; expected an app object id like app_... (AppVersion.app)")
             )
         failures += _check_account(checked.get("account"), mode, distribution)
+        failures += _check_pkce(checked)
         version = checked.get("version")
         if not is_unknown(version) and (not isinstance(version, str) or not version):
             failures.append(CheckFailure("version", "version is required, e.g. AppVersion.version"))
@@ -324,9 +356,10 @@ class AppInstallationProvider(ConfiguredProvider):
             api = InstallApi(scope.enter_context(client_for(settings, mode)), props.get("account"))
             subject = _subject(props)
             channel = CONNECTED_CHANNEL if props.get("account") else CHANNELS[mode]
-            install = api.create(subject, {"app": props["app"], "channel": channel})
+            install = api.create(subject, {"app": props["app"], "channel": channel, **_pkce_params(props)})
             install = self._wait_installed(api, settings, install, subject)
             outs = self._outputs(props, install, newest)
+            _warn_no_auth_code(props, outs, subject)
             _warn_drift(outs, _subject(props, install["id"]))
             return CreateResult(id_=install["id"], outs=outs)
 
@@ -376,6 +409,8 @@ class AppInstallationProvider(ConfiguredProvider):
             "distribution": "private",
             "account": account,
             "allow_permission_changes": False,
+            "code_challenge": None,
+            "code_challenge_method": None,
             "sandbox_install_compatible": None,
             "requested_permissions": None,
             "requested_access": granted,
@@ -408,7 +443,11 @@ class AppInstallationProvider(ConfiguredProvider):
             installed_version, drift = _observe(install, props, history)
             for line in drift:
                 print(f"drift: {_subject(props, id_)}: {line}", file=sys.stderr)
-            outs = {**self._outputs(props, install, None), "installed_version": installed_version, "drift": drift}
+            outs = {
+                **self._outputs(props, install, None, recorded_auth_code=props.get("auth_code")),
+                "installed_version": installed_version,
+                "drift": drift,
+            }
             return ReadResult(id_=id_, outs=outs, inputs={**_inputs(props), "version": installed_version})
 
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
@@ -441,9 +480,14 @@ class AppInstallationProvider(ConfiguredProvider):
                         fix="review the new access, then set allow_permission_changes=True on this AppInstallation "
                         "and run `pulumi up` again",
                     )
-            install = api.reauthorize(subject, id_)
+            if news.get("code_challenge") is not None and news.get("code_challenge") != olds.get("code_challenge"):
+                # Only a create takes a challenge: it returns this install (or reinstalls it) with a new auth_code.
+                install = api.create(subject, {"app": news["app"], "channel": CONNECTED_CHANNEL, **_pkce_params(news)})
+            else:
+                install = api.reauthorize(subject, id_)
             install = self._wait_installed(api, settings, install, subject)
-            outs = self._outputs(news, install, newest)
+            outs = self._outputs(news, install, newest, recorded_auth_code=olds.get("auth_code"))
+            _warn_no_auth_code(news, outs, subject)
             _warn_drift(outs, subject)
             return UpdateResult(outs=outs)
 
@@ -555,7 +599,9 @@ class AppInstallationProvider(ConfiguredProvider):
         )
         return app.get("marketplace", {}).get("status")
 
-    def _outputs(self, props: dict[str, Any], install: Install, newest: Upload | None) -> dict[str, Any]:
+    def _outputs(
+        self, props: dict[str, Any], install: Install, newest: Upload | None, *, recorded_auth_code: str | None = None
+    ) -> dict[str, Any]:
         missing = _missing_grants(install, props)
         return {
             **{name: props.get(name) for name in INPUTS},
@@ -567,6 +613,8 @@ class AppInstallationProvider(ConfiguredProvider):
             "permissions_granted": list(install.get("permissions_granted") or []),
             "permissions_pending": list(install.get("permissions_pending") or []),
             "approval_required": bool(install.get("approval_required")),
+            # Stripe does not say that every read shows the code it issued: one not shown is kept as recorded.
+            "auth_code": install.get("auth_code") or recorded_auth_code,
             "drift": [missing] if missing else [],
         }
 
@@ -591,6 +639,47 @@ def _check_account(account: Any, mode: Any, distribution: Any) -> list[CheckFail
             )
         ]
     return []
+
+
+def _check_pkce(checked: dict[str, Any]) -> list[CheckFailure]:
+    """A PKCE challenge as Stripe takes it (RFC 7636, S256), on an install given an auth_code; fills in the method."""
+    challenge, method = checked.get("code_challenge"), checked.get("code_challenge_method")
+    if challenge is None:
+        if method is not None and not is_unknown(method):
+            return [
+                CheckFailure(
+                    "code_challenge_method",
+                    "code_challenge_method is set without code_challenge: pass the challenge too, or remove the method",
+                )
+            ]
+        return []
+    failures: list[CheckFailure] = []
+    if method is None:
+        checked["code_challenge_method"] = method = CODE_CHALLENGE_METHOD.allowed[0]
+    elif not is_unknown(method) and method not in CODE_CHALLENGE_METHOD.allowed:
+        failures.append(
+            CheckFailure("code_challenge_method", f"code_challenge_method is {method!r}; Stripe accepts only 'S256'")
+        )
+    if not is_unknown(challenge) and (not isinstance(challenge, str) or not S256_CHALLENGE.fullmatch(challenge)):
+        # The value is not repeated: a verifier passed by mistake must not reach logs.
+        shape = f"{len(challenge)} characters" if isinstance(challenge, str) else f"a {type(challenge).__name__}"
+        failures.append(
+            CheckFailure(
+                "code_challenge",
+                f"code_challenge is {shape}, not an S256 challenge (43 characters of A-Z a-z 0-9 - _, RFC 7636 "
+                "section 4.2): pass BASE64URL(SHA256(code_verifier)) without '=' padding, never the verifier itself",
+            )
+        )
+    account = checked.get("account")
+    if account is None:
+        failures.append(
+            CheckFailure(
+                "code_challenge",
+                "Stripe issues an auth_code only for installs the app's developer makes on a connected account; on "
+                "your own account the challenge is ignored: set account='acct_...', or remove code_challenge",
+            )
+        )
+    return failures
 
 
 def _warn_drift(outs: dict[str, Any], subject: str) -> None:
@@ -670,6 +759,22 @@ def _install_fix(error: StripeAppsError) -> str | None:
     if error.code == "account_invalid":
         return "check `account`: it must be an account connected to the key's account"
     return "give the key the `app_install_write` permission (Dashboard > Developers > API keys)"
+
+
+def _pkce_params(props: dict[str, Any]) -> dict[str, str]:
+    challenge = props.get("code_challenge")
+    if challenge is None:
+        return {}
+    return {"code_challenge": challenge, "code_challenge_method": props.get("code_challenge_method") or "S256"}
+
+
+def _warn_no_auth_code(props: dict[str, Any], outs: dict[str, Any], subject: str) -> None:
+    if props.get("code_challenge") is not None and outs["auth_code"] is None:
+        print(
+            f"warning: {subject}: Stripe issued no auth_code for code_challenge; it issues one only for OAuth apps "
+            "(stripe_api_access_type: oauth in stripe-app.json)",
+            file=sys.stderr,
+        )
 
 
 def _subject(props: dict[str, Any], id_: str | None = None) -> str:
@@ -912,6 +1017,9 @@ class AppInstallation(Resource, module="stripeapps", name="AppInstallation"):
         permissions_granted: pulumi.Output[list[str]]
         permissions_pending: pulumi.Output[list[str]]
         approval_required: pulumi.Output[bool]
+        code_challenge: pulumi.Output[str | None]
+        code_challenge_method: pulumi.Output[str | None]
+        auth_code: pulumi.Output[str | None]
         drift: pulumi.Output[list[str]]
 
     def __init__(
@@ -927,6 +1035,8 @@ class AppInstallation(Resource, module="stripeapps", name="AppInstallation"):
         requested_permissions: pulumi.Input[list[str]] | None = None,
         requested_access: pulumi.Input[dict[str, list[str]]] | None = None,
         account: pulumi.Input[str] | None = None,
+        code_challenge: pulumi.Input[str] | None = None,
+        code_challenge_method: pulumi.Input[str] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         props: dict[str, Any] = dict.fromkeys(OUTPUTS)
@@ -940,6 +1050,12 @@ class AppInstallation(Resource, module="stripeapps", name="AppInstallation"):
             requested_permissions=requested_permissions,
             requested_access=requested_access,
             account=account,
+            code_challenge=code_challenge,
+            code_challenge_method=code_challenge_method,
         )
-        super().__init__(AppInstallationProvider(), resource_name, props, opts)
+        # The auth_code is issued by Stripe, never an input: only this marks it secret in state.
+        secret_opts = pulumi.ResourceOptions(additional_secret_outputs=["auth_code"])
+        super().__init__(
+            AppInstallationProvider(), resource_name, props, pulumi.ResourceOptions.merge(secret_opts, opts)
+        )
         after_declaration()

@@ -34,10 +34,22 @@ type AppInstallation struct {
 	//
 	// Example: `false`
 	ApprovalRequired pulumi.BoolOutput `pulumi:"approvalRequired"`
+	// The authorization code Stripe issued for `codeChallenge` (OAuth apps on a connected account), to exchange with the code verifier; null without a challenge. Always a secret.
+	//
+	// Example: `"ac_Nv0FGExampleAuthorizationCode"`
+	AuthCode pulumi.StringPtrOutput `pulumi:"authCode"`
 	// The install's channel.
 	//
 	// Example: `"private_live"`
 	Channel pulumi.StringOutput `pulumi:"channel"`
+	// For an OAuth app (`stripe_api_access_type: oauth`) installed on a connected account (`account`): the PKCE code challenge, BASE64URL(SHA256(code verifier)), for which Stripe issues the install's `authCode`. A new challenge asks Stripe for a new code in place (the install stays).
+	//
+	// Example: `"E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"`
+	CodeChallenge pulumi.StringPtrOutput `pulumi:"codeChallenge"`
+	// How `codeChallenge` was derived; `S256` (the only method Stripe accepts, and the default with a challenge).
+	//
+	// Example: `"S256"`
+	CodeChallengeMethod CodeChallengeMethodPtrOutput `pulumi:"codeChallengeMethod"`
 	// `private` (the default) installs the app; `public` submits it for the App Marketplace (live mode only, deleting the private live install first).
 	//
 	// Example: `"private"`
@@ -114,6 +126,10 @@ func NewAppInstallation(ctx *pulumi.Context,
 		},
 	})
 	opts = append(opts, aliases)
+	secrets := pulumi.AdditionalSecretOutputs([]string{
+		"authCode",
+	})
+	opts = append(opts, secrets)
 	opts = internal.PkgResourceDefaultOpts(opts)
 	var resource AppInstallation
 	err := ctx.RegisterResource("stripe-apps:index:AppInstallation", name, args, &resource, opts...)
@@ -165,6 +181,14 @@ type appInstallationArgs struct {
 	//
 	// Example: `"app_1NfPz2ExampleApp"`
 	App string `pulumi:"app"`
+	// For an OAuth app (`stripe_api_access_type: oauth`) installed on a connected account (`account`): the PKCE code challenge, BASE64URL(SHA256(code verifier)), for which Stripe issues the install's `authCode`. A new challenge asks Stripe for a new code in place (the install stays).
+	//
+	// Example: `"E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"`
+	CodeChallenge *string `pulumi:"codeChallenge"`
+	// How `codeChallenge` was derived; `S256` (the only method Stripe accepts, and the default with a challenge).
+	//
+	// Example: `"S256"`
+	CodeChallengeMethod *CodeChallengeMethod `pulumi:"codeChallengeMethod"`
 	// `private` (the default) installs the app; `public` submits it for the App Marketplace (live mode only, deleting the private live install first).
 	//
 	// Example: `"private"`
@@ -205,6 +229,14 @@ type AppInstallationArgs struct {
 	//
 	// Example: `"app_1NfPz2ExampleApp"`
 	App pulumi.StringInput
+	// For an OAuth app (`stripe_api_access_type: oauth`) installed on a connected account (`account`): the PKCE code challenge, BASE64URL(SHA256(code verifier)), for which Stripe issues the install's `authCode`. A new challenge asks Stripe for a new code in place (the install stays).
+	//
+	// Example: `"E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"`
+	CodeChallenge pulumi.StringPtrInput
+	// How `codeChallenge` was derived; `S256` (the only method Stripe accepts, and the default with a challenge).
+	//
+	// Example: `"S256"`
+	CodeChallengeMethod CodeChallengeMethodPtrInput
 	// `private` (the default) installs the app; `public` submits it for the App Marketplace (live mode only, deleting the private live install first).
 	//
 	// Example: `"private"`
@@ -296,11 +328,32 @@ func (o AppInstallationOutput) ApprovalRequired() pulumi.BoolOutput {
 	return o.ApplyT(func(v *AppInstallation) pulumi.BoolOutput { return v.ApprovalRequired }).(pulumi.BoolOutput)
 }
 
+// The authorization code Stripe issued for `codeChallenge` (OAuth apps on a connected account), to exchange with the code verifier; null without a challenge. Always a secret.
+//
+// Example: `"ac_Nv0FGExampleAuthorizationCode"`
+func (o AppInstallationOutput) AuthCode() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *AppInstallation) pulumi.StringPtrOutput { return v.AuthCode }).(pulumi.StringPtrOutput)
+}
+
 // The install's channel.
 //
 // Example: `"private_live"`
 func (o AppInstallationOutput) Channel() pulumi.StringOutput {
 	return o.ApplyT(func(v *AppInstallation) pulumi.StringOutput { return v.Channel }).(pulumi.StringOutput)
+}
+
+// For an OAuth app (`stripe_api_access_type: oauth`) installed on a connected account (`account`): the PKCE code challenge, BASE64URL(SHA256(code verifier)), for which Stripe issues the install's `authCode`. A new challenge asks Stripe for a new code in place (the install stays).
+//
+// Example: `"E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"`
+func (o AppInstallationOutput) CodeChallenge() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *AppInstallation) pulumi.StringPtrOutput { return v.CodeChallenge }).(pulumi.StringPtrOutput)
+}
+
+// How `codeChallenge` was derived; `S256` (the only method Stripe accepts, and the default with a challenge).
+//
+// Example: `"S256"`
+func (o AppInstallationOutput) CodeChallengeMethod() CodeChallengeMethodPtrOutput {
+	return o.ApplyT(func(v *AppInstallation) CodeChallengeMethodPtrOutput { return v.CodeChallengeMethod }).(CodeChallengeMethodPtrOutput)
 }
 
 // `private` (the default) installs the app; `public` submits it for the App Marketplace (live mode only, deleting the private live install first).

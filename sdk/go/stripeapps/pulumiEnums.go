@@ -10,6 +10,171 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
+// How an install's PKCE `codeChallenge` was derived from its code verifier (RFC 7636); Stripe accepts S256 only.
+type CodeChallengeMethod string
+
+const (
+	// BASE64URL(SHA256(code_verifier)), without padding: 43 characters.
+	CodeChallengeMethodS256 = CodeChallengeMethod("S256")
+)
+
+func (CodeChallengeMethod) ElementType() reflect.Type {
+	return reflect.TypeOf((*CodeChallengeMethod)(nil)).Elem()
+}
+
+func (e CodeChallengeMethod) ToCodeChallengeMethodOutput() CodeChallengeMethodOutput {
+	return pulumi.ToOutput(e).(CodeChallengeMethodOutput)
+}
+
+func (e CodeChallengeMethod) ToCodeChallengeMethodOutputWithContext(ctx context.Context) CodeChallengeMethodOutput {
+	return pulumi.ToOutputWithContext(ctx, e).(CodeChallengeMethodOutput)
+}
+
+func (e CodeChallengeMethod) ToCodeChallengeMethodPtrOutput() CodeChallengeMethodPtrOutput {
+	return e.ToCodeChallengeMethodPtrOutputWithContext(context.Background())
+}
+
+func (e CodeChallengeMethod) ToCodeChallengeMethodPtrOutputWithContext(ctx context.Context) CodeChallengeMethodPtrOutput {
+	return CodeChallengeMethod(e).ToCodeChallengeMethodOutputWithContext(ctx).ToCodeChallengeMethodPtrOutputWithContext(ctx)
+}
+
+func (e CodeChallengeMethod) ToStringOutput() pulumi.StringOutput {
+	return pulumi.ToOutput(pulumi.String(e)).(pulumi.StringOutput)
+}
+
+func (e CodeChallengeMethod) ToStringOutputWithContext(ctx context.Context) pulumi.StringOutput {
+	return pulumi.ToOutputWithContext(ctx, pulumi.String(e)).(pulumi.StringOutput)
+}
+
+func (e CodeChallengeMethod) ToStringPtrOutput() pulumi.StringPtrOutput {
+	return pulumi.String(e).ToStringPtrOutputWithContext(context.Background())
+}
+
+func (e CodeChallengeMethod) ToStringPtrOutputWithContext(ctx context.Context) pulumi.StringPtrOutput {
+	return pulumi.String(e).ToStringOutputWithContext(ctx).ToStringPtrOutputWithContext(ctx)
+}
+
+type CodeChallengeMethodOutput struct{ *pulumi.OutputState }
+
+func (CodeChallengeMethodOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*CodeChallengeMethod)(nil)).Elem()
+}
+
+func (o CodeChallengeMethodOutput) ToCodeChallengeMethodOutput() CodeChallengeMethodOutput {
+	return o
+}
+
+func (o CodeChallengeMethodOutput) ToCodeChallengeMethodOutputWithContext(ctx context.Context) CodeChallengeMethodOutput {
+	return o
+}
+
+func (o CodeChallengeMethodOutput) ToCodeChallengeMethodPtrOutput() CodeChallengeMethodPtrOutput {
+	return o.ToCodeChallengeMethodPtrOutputWithContext(context.Background())
+}
+
+func (o CodeChallengeMethodOutput) ToCodeChallengeMethodPtrOutputWithContext(ctx context.Context) CodeChallengeMethodPtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, v CodeChallengeMethod) *CodeChallengeMethod {
+		return &v
+	}).(CodeChallengeMethodPtrOutput)
+}
+
+func (o CodeChallengeMethodOutput) ToStringOutput() pulumi.StringOutput {
+	return o.ToStringOutputWithContext(context.Background())
+}
+
+func (o CodeChallengeMethodOutput) ToStringOutputWithContext(ctx context.Context) pulumi.StringOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, e CodeChallengeMethod) string {
+		return string(e)
+	}).(pulumi.StringOutput)
+}
+
+func (o CodeChallengeMethodOutput) ToStringPtrOutput() pulumi.StringPtrOutput {
+	return o.ToStringPtrOutputWithContext(context.Background())
+}
+
+func (o CodeChallengeMethodOutput) ToStringPtrOutputWithContext(ctx context.Context) pulumi.StringPtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, e CodeChallengeMethod) *string {
+		v := string(e)
+		return &v
+	}).(pulumi.StringPtrOutput)
+}
+
+type CodeChallengeMethodPtrOutput struct{ *pulumi.OutputState }
+
+func (CodeChallengeMethodPtrOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((**CodeChallengeMethod)(nil)).Elem()
+}
+
+func (o CodeChallengeMethodPtrOutput) ToCodeChallengeMethodPtrOutput() CodeChallengeMethodPtrOutput {
+	return o
+}
+
+func (o CodeChallengeMethodPtrOutput) ToCodeChallengeMethodPtrOutputWithContext(ctx context.Context) CodeChallengeMethodPtrOutput {
+	return o
+}
+
+func (o CodeChallengeMethodPtrOutput) Elem() CodeChallengeMethodOutput {
+	return o.ApplyT(func(v *CodeChallengeMethod) CodeChallengeMethod {
+		if v != nil {
+			return *v
+		}
+		var ret CodeChallengeMethod
+		return ret
+	}).(CodeChallengeMethodOutput)
+}
+
+func (o CodeChallengeMethodPtrOutput) ToStringPtrOutput() pulumi.StringPtrOutput {
+	return o.ToStringPtrOutputWithContext(context.Background())
+}
+
+func (o CodeChallengeMethodPtrOutput) ToStringPtrOutputWithContext(ctx context.Context) pulumi.StringPtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, e *CodeChallengeMethod) *string {
+		if e == nil {
+			return nil
+		}
+		v := string(*e)
+		return &v
+	}).(pulumi.StringPtrOutput)
+}
+
+// CodeChallengeMethodInput is an input type that accepts values of the CodeChallengeMethod enum
+// A concrete instance of `CodeChallengeMethodInput` can be one of the following:
+//
+//	CodeChallengeMethodS256
+type CodeChallengeMethodInput interface {
+	pulumi.Input
+
+	ToCodeChallengeMethodOutput() CodeChallengeMethodOutput
+	ToCodeChallengeMethodOutputWithContext(context.Context) CodeChallengeMethodOutput
+}
+
+var codeChallengeMethodPtrType = reflect.TypeOf((**CodeChallengeMethod)(nil)).Elem()
+
+type CodeChallengeMethodPtrInput interface {
+	pulumi.Input
+
+	ToCodeChallengeMethodPtrOutput() CodeChallengeMethodPtrOutput
+	ToCodeChallengeMethodPtrOutputWithContext(context.Context) CodeChallengeMethodPtrOutput
+}
+
+type codeChallengeMethodPtr string
+
+func CodeChallengeMethodPtr(v string) CodeChallengeMethodPtrInput {
+	return (*codeChallengeMethodPtr)(&v)
+}
+
+func (*codeChallengeMethodPtr) ElementType() reflect.Type {
+	return codeChallengeMethodPtrType
+}
+
+func (in *codeChallengeMethodPtr) ToCodeChallengeMethodPtrOutput() CodeChallengeMethodPtrOutput {
+	return pulumi.ToOutput(in).(CodeChallengeMethodPtrOutput)
+}
+
+func (in *codeChallengeMethodPtr) ToCodeChallengeMethodPtrOutputWithContext(ctx context.Context) CodeChallengeMethodPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, in).(CodeChallengeMethodPtrOutput)
+}
+
 // Who can install the app: the account itself (`private`) or any account through the App Marketplace (`public`).
 type Distribution string
 
@@ -528,12 +693,16 @@ const (
 )
 
 func init() {
+	pulumi.RegisterInputType(reflect.TypeOf((*CodeChallengeMethodInput)(nil)).Elem(), CodeChallengeMethod("S256"))
+	pulumi.RegisterInputType(reflect.TypeOf((*CodeChallengeMethodPtrInput)(nil)).Elem(), CodeChallengeMethod("S256"))
 	pulumi.RegisterInputType(reflect.TypeOf((*DistributionInput)(nil)).Elem(), Distribution("private"))
 	pulumi.RegisterInputType(reflect.TypeOf((*DistributionPtrInput)(nil)).Elem(), Distribution("private"))
 	pulumi.RegisterInputType(reflect.TypeOf((*ModeInput)(nil)).Elem(), Mode("test"))
 	pulumi.RegisterInputType(reflect.TypeOf((*ModePtrInput)(nil)).Elem(), Mode("test"))
 	pulumi.RegisterInputType(reflect.TypeOf((*SecretScopeInput)(nil)).Elem(), SecretScope("account"))
 	pulumi.RegisterInputType(reflect.TypeOf((*SecretScopePtrInput)(nil)).Elem(), SecretScope("account"))
+	pulumi.RegisterOutputType(CodeChallengeMethodOutput{})
+	pulumi.RegisterOutputType(CodeChallengeMethodPtrOutput{})
 	pulumi.RegisterOutputType(DistributionOutput{})
 	pulumi.RegisterOutputType(DistributionPtrOutput{})
 	pulumi.RegisterOutputType(ModeOutput{})

@@ -2,6 +2,18 @@
 // *** Do not edit by hand unless you're certain you know what you are doing! ***
 
 
+export const CodeChallengeMethod = {
+    /**
+     * BASE64URL(SHA256(code_verifier)), without padding: 43 characters.
+     */
+    S256: "S256",
+} as const;
+
+/**
+ * How an install's PKCE `codeChallenge` was derived from its code verifier (RFC 7636); Stripe accepts S256 only.
+ */
+export type CodeChallengeMethod = (typeof CodeChallengeMethod)[keyof typeof CodeChallengeMethod];
+
 export const Distribution = {
     /**
      * Installed on your own account or connected accounts only.
