@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Provides the pinned Pulumi CLI, its Python, Node.js and YAML language hosts and Pulumi's own
+# Provides the pinned Pulumi CLI, its Python, Node.js, Go and YAML language hosts and Pulumi's own
 # dynamic-provider launcher.
 #
 # Uses a `pulumi` on PATH when it is exactly the pinned version; otherwise builds it from the Go
@@ -92,6 +92,8 @@ write_launchers() {
     "STRIPE_APPS_PYTHON_EXECUTOR=\"$BIN_DIR/pulumi-language-python-exec\""
   # Nor a Node.js host: ours runs programs with @pulumi/pulumi's own `cmd/run`, from the project's node_modules.
   write_launcher "$1" "$2" pulumi-language-nodejs stripe_apps_devtools.nodejs_host
+  # Nor a Go host: ours builds the program with the `go` on PATH and runs it as Pulumi's does.
+  write_launcher "$1" "$2" pulumi-language-go stripe_apps_devtools.go_host
 }
 
 build() {

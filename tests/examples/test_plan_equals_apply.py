@@ -1,5 +1,5 @@
-"""Preview plans what `up` does, for programs in other languages: through the SDK generated from schema.json
-(TypeScript, so the SDK's resource options are in force) and YAML, on both surfaces.
+"""Preview plans what `up` does, for programs in other languages: through the SDKs generated from schema.json
+(TypeScript and Go, so each SDK's resource options are in force) and YAML, on both surfaces.
 
 One stack goes through a mode change (replace), a version bump that adds a permission in live mode (AppVersion
 replaced, install updated in place), an account change (replace, onto a connected account made in the emulator's
@@ -24,6 +24,7 @@ from tests.support.languages import LanguageExample
 from tests.support.surfaces import Surface
 
 PROGRAMS = Path(__file__).resolve().parent / "programs" / "plan"
+SDK = Path(__file__).resolve().parents[2] / "sdk"
 QUIET_OPS = frozenset({"same", "read", "refresh"})  # steps that change nothing
 Steps = dict[str, list[str]]
 pytestmark = pytest.mark.e2e
@@ -76,6 +77,11 @@ class PlannedProject:
 def typescript(tmp_path: Path, engine: EngineSandbox, surface: Surface) -> PlannedProject:
     program = {"index.ts": (PROGRAMS / "index.ts").read_text()}
     project = LanguageExample("typescript", tmp_path, engine, surface, program)
+    return PlannedProject(project, stack_config(project))
+
+
+def stack_config(project: LanguageExample) -> Callable[[str, str | None], None]:
+    """Declares the mode and account as stack config, which the TypeScript and Go programs read."""
 
     def declare(mode: str, account: str | None) -> None:
         project.run("config", "set", "mode", mode)
@@ -84,7 +90,21 @@ def typescript(tmp_path: Path, engine: EngineSandbox, surface: Surface) -> Plann
         else:
             project.run("config", "rm", "account", ok=False)  # fails when it was never set: nothing to remove
 
-    return PlannedProject(project, declare)
+    return declare
+
+
+def go(tmp_path: Path, engine: EngineSandbox, surface: Surface) -> PlannedProject:
+    """The Go program against the checkout's sdk/ (a `replace` line), its dependencies installed by `pulumi install`
+    (the Go host's `go mod tidy`); `go build` reuses Go's shared build and module caches."""
+    program = {
+        "Pulumi.yaml": "name: stripe-apps-plan\nruntime: go\n",
+        "go.mod": (PROGRAMS / "go" / "go.mod.tmpl").read_text().replace("__SDK__", str(SDK)),
+        "main.go": (PROGRAMS / "go" / "main.go").read_text(),
+    }
+    project = LanguageExample("yaml", tmp_path, engine, surface, program)
+    project.env.update(GOTOOLCHAIN="local", GOFLAGS="-mod=mod")
+    project.run("install", "--no-plugins")  # the plugin is on PATH, not in a plugin cache
+    return PlannedProject(project, stack_config(project))
 
 
 def yaml(tmp_path: Path, engine: EngineSandbox, surface: Surface) -> PlannedProject:
@@ -99,7 +119,7 @@ def yaml(tmp_path: Path, engine: EngineSandbox, surface: Surface) -> PlannedProj
     return PlannedProject(project, declare)
 
 
-@pytest.mark.parametrize("language", [typescript, yaml], ids=["typescript", "yaml"])
+@pytest.mark.parametrize("language", [typescript, go, yaml], ids=["typescript", "go", "yaml"])
 def test_preview_plans_the_steps_up_takes(
     language: Callable[[Path, EngineSandbox, Surface], PlannedProject],
     tmp_path: Path,
