@@ -117,7 +117,7 @@ def figures(rows: list[Row]) -> dict[str, str]:
     attempts = Counter(row.get("up_attempts", 0) for row in faults)
     with_creates = faults + crashes + limits
     return {
-        "fault_runs": f"{len(faults)} ({by(faults, 'surface')})",
+        "fault_runs": f"{len(faults)} ({by(faults, 'front')}; {by(faults, 'surface')})",
         "fault_rate": f"{errors}/{requests} = {errors / requests:.0%}" if requests else "no requests measured",
         "latency_faults": str(latency),
         "routes_faulted": str(len(routes)),
@@ -129,11 +129,13 @@ def figures(rows: list[Row]) -> dict[str, str]:
             for n, count in sorted(attempts.items(), key=lambda item: item[0] or 99)
         ),
         "destroyed": ratio(faults, "destroyed"),
-        "kill_points": f"{len(crashes)} ({by(crashes, 'operation')}; {by(crashes, 'surface')})",
+        "kill_points": f"{len(crashes)} ({by(crashes, 'operation')}; {by(crashes, 'front')}; {by(crashes, 'surface')})",
         "killed": ratio(crashes, "killed"),
         "recovered": ratio(crashes, "recovered"),
         "leaked": loss(crashes, "leaked"),
         "hosts_exit_s": f"{max((row.get('hosts_exit_s') or 0.0) for row in crashes):.2f}" if crashes else "-",
+        "stock_hosts_left": f"{sum(len(row.get('stock_hosts_left') or []) for row in crashes)} "
+        f"(in {sum(bool(row.get('stock_hosts_left')) for row in crashes)} of {len(crashes)} kills)",
         "pending": str(sum(bool(row.get("pending_operations")) for row in crashes)),
         "checkpoint_restored": str(sum(bool(row.get("checkpoint_restored")) for row in crashes)),
         "excess_creates": loss(with_creates, "excess_creates"),
@@ -181,6 +183,11 @@ def render(rows: list[Row], exit_code: int, seconds: float, size: str, commit: s
         ("recovered (`cancel`, `refresh`, `up`/`destroy`, then `preview --expect-no-changes`)", "recovered"),
         ("**hosts left running after the engine was killed** (10 s later)", "leaked"),
         ("slowest exit of the hosts after the kill, seconds", "hosts_exit_s"),
+        (
+            "Pulumi's stock YAML host still running then (native front; not counted above: it exits at its "
+            "5-minute engine health check)",
+            "stock_hosts_left",
+        ),
         ("kills that left pending operations", "pending"),
         ("checkpoints restored from `.bak`", "checkpoint_restored"),
         ("**create attempts beyond the plan** (request log; one idempotency key = one attempt)", "excess_creates"),

@@ -1,8 +1,9 @@
 """One seeded fault run: `pulumi up` under faults on every route until it converges, then `destroy` under faults.
 
-Run by test_faults.py in worker processes (`python -m tests.reliability.fault_runs SURFACE:SEED ...`), each
+Run by test_faults.py in worker processes (`python -m tests.reliability.fault_runs FRONT:SURFACE:SEED ...`), each
 printing one `ROW {json}` line per run, so runs proceed side by side while each waits out its backoffs.
 The row is complete whatever happened: a run that raised reports `outcome: error` and what it reached.
+The dynamic front runs the stack as an inline Python program; the native front as a YAML project (the plugin).
 """
 
 from __future__ import annotations
@@ -19,10 +20,13 @@ import pulumi
 from pulumi import automation as auto
 
 from pulumi_stripe_apps import AppInstallation, AppSecret, AppVersion
+from tests.reliability import native
 from tests.reliability.support import (
     ERROR_KINDS,
+    FRONTS,
     MODES,
     SIZE,
+    Front,
     Names,
     api_requests,
     audit,
@@ -111,12 +115,14 @@ def run_seed(
     seed: int,
     root: Path,
     *,
+    front: Front = "dynamic",
     attempts: int = SIZE.attempts,
     sabotage: Callable[[Surface], object] | None = None,
 ) -> dict[str, Any]:
     """One run's row; `sabotage` (for the suite's own tests) breaks the surface once the stack is set up."""
     public = surface_name == "full" and seed % 2 == 0
     row: dict[str, Any] = {
+        "front": front,
         "surface": surface_name,
         "seed": seed,
         "public_listing": public,
@@ -129,7 +135,7 @@ def run_seed(
     }
     try:
         with serving(surface_name, root / "surface") as surface:
-            _run(surface, seed, public, root, row, attempts, sabotage)
+            _run(surface, front, seed, public, root, row, attempts, sabotage)
     except Exception:  # the row says what happened; the test fails on outcome != passed
         row["error"] = short(traceback.format_exc(), 2000)
     return row
@@ -137,6 +143,7 @@ def run_seed(
 
 def _run(
     surface: Surface,
+    front: Front,
     seed: int,
     public: bool,
     root: Path,
@@ -148,7 +155,13 @@ def _run(
     (app_dir,) = write_apps(root / "apps", 1, distribution="public" if public else "private")
     engine = EngineSandbox(root / "engine")
     config = surface.config(app_ids=["com.example.reliability0"])
-    stack = engine.inline_stack(program(app_dir, public), config=config)
+    if front == "native":
+        project = root / "project"
+        project.mkdir()
+        native.fault_run_program(project, app_dir, public=public)
+        stack = engine.project_stack(project, config=config)
+    else:
+        stack = engine.inline_stack(program(app_dir, public), config=config)
     run = Run(surface, stack)
     if sabotage is not None:
         sabotage(surface)
@@ -207,10 +220,10 @@ def _run(
 
 def main(argv: list[str]) -> int:
     for task in argv:
-        surface_name, _, seed = task.partition(":")
-        assert surface_name in ("full", "stripe")
-        with tempfile.TemporaryDirectory(prefix=f"faults-{surface_name}-{seed}-") as tmp:
-            row = run_seed(surface_name, int(seed), Path(tmp))  # type: ignore[arg-type]
+        front, surface_name, seed = task.split(":")
+        assert front in FRONTS and surface_name in ("full", "stripe")
+        with tempfile.TemporaryDirectory(prefix=f"faults-{front}-{surface_name}-{seed}-") as tmp:
+            row = run_seed(surface_name, int(seed), Path(tmp), front=front)  # type: ignore[arg-type]
         print(ROW + json.dumps(row, sort_keys=True), flush=True)
     return 0
 

@@ -21,14 +21,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from tests.reliability import native
 from tests.reliability.support import (
     STRIPE_KINDS,
+    Front,
     Names,
     Target,
     api_requests,
     audit,
     create_attempts,
     excess_creates,
+    is_stock_host,
     kill_all,
     live_installs,
     objects,
@@ -93,18 +96,22 @@ class Reference:
 
 @dataclass
 class TourProject:
+    """The tour's stack as a CLI project: a Python program (dynamic front) or a YAML one (native front)."""
+
     root: Path
     engine: EngineSandbox
     surface: Surface
+    front: Front = "dynamic"
     log: list[str] = field(default_factory=list)
     commands: int = 0
 
     def __post_init__(self) -> None:
         self.root.mkdir(parents=True)
-        (self.root / "Pulumi.yaml").write_text(
-            "name: reliability-tour\nruntime:\n  name: python\n  options:\n    toolchain: pip\n"
-        )
-        (self.root / "__main__.py").write_text(PROGRAM)
+        if self.front == "dynamic":
+            (self.root / "Pulumi.yaml").write_text(
+                "name: reliability-tour\nruntime:\n  name: python\n  options:\n    toolchain: pip\n"
+            )
+            (self.root / "__main__.py").write_text(PROGRAM)
         (self.app_dir,) = write_apps(self.root / "apps", 1)
         keys = self.surface.keys
         self.connected = self.surface.control.create_account(connected_to=keys["default"]["account"])["account"]
@@ -126,7 +133,10 @@ class TourProject:
         return Names.of(self.surface.control, [self.connected])
 
     def _write_tour(self) -> None:
-        (self.root / "tour.json").write_text(json.dumps(self.tour))
+        if self.front == "native":  # YAML reads no files: the values are written into the program
+            native.tour_program(self.root, f"apps/{MANIFEST}", self.tour)
+        else:
+            (self.root / "tour.json").write_text(json.dumps(self.tour))
 
     def prepare(self, kind: str) -> list[str]:
         """Makes the change this kind of operation applies; returns the pulumi command that applies it."""
@@ -170,9 +180,11 @@ class TourProject:
         return self.engine.root / "backend" / ".pulumi" / "stacks" / "reliability-tour" / "dev.json"
 
 
-def reference_tour(surface: Surface, engine: EngineSandbox, root: Path, kinds: tuple[str, ...]) -> dict[str, Reference]:
+def reference_tour(
+    surface: Surface, engine: EngineSandbox, root: Path, kinds: tuple[str, ...], front: Front = "dynamic"
+) -> dict[str, Reference]:
     """Runs the kinds without kills: each kind's API request count and planned creates."""
-    project = TourProject(root, engine, surface)
+    project = TourProject(root, engine, surface, front)
     project.ok("stack", "select", "--create", "dev")
     found = {}
     for kind in kinds:
@@ -186,9 +198,9 @@ def reference_tour(surface: Surface, engine: EngineSandbox, root: Path, kinds: t
     return found
 
 
-def kill_point(surface: SurfaceName, tour: int, kind: str, reference: Reference) -> int:
+def kill_point(surface: SurfaceName, tour: int, kind: str, reference: Reference, front: Front = "dynamic") -> int:
     """The API request after which the CLI dies: drawn from the reference's sequence, before its last one."""
-    rng = random.Random(f"{surface}:{tour}:{kind}")
+    rng = random.Random(f"{surface}:{tour}:{kind}" if front == "dynamic" else f"{front}:{surface}:{tour}:{kind}")
     return rng.randint(1, max(1, reference.requests - 1))
 
 
@@ -200,17 +212,19 @@ def killed_tour(
     kinds: tuple[str, ...],
     killed_kinds: tuple[str, ...],
     references: dict[str, Reference],
+    front: Front = "dynamic",
 ) -> list[dict[str, Any]]:
     """One tour; a row per killed kind, complete whatever happened (a failure stops the tour)."""
-    project = TourProject(root, engine, surface)
+    project = TourProject(root, engine, surface, front)
     project.ok("stack", "select", "--create", "dev")
     rows = []
     for index, kind in enumerate(kinds):
         if kind not in killed_kinds:
             project.ok(*project.prepare(kind))
             continue
-        after = kill_point(surface.name, tour, kind, references[kind])
+        after = kill_point(surface.name, tour, kind, references[kind], front)
         row: dict[str, Any] = {
+            "front": front,
             "surface": surface.name,
             "tour": tour,
             "operation": kind,
@@ -241,13 +255,15 @@ def _kill_and_recover(
 
     command = project.prepare(kind)
     start = len(project.emulator_log)
-    killed, hosts, leaked, waited = kill_after(project, command, after)
+    killed, hosts, running, waited = kill_after(project, command, after)
+    leaked = [process for process in running if not is_stock_host(process)]
     row.update(
         killed=killed,
         requests_of_killed_run=len(api_requests(project.emulator_log[start:])),
         hosts_at_kill=hosts,
         leaked=len(leaked),
         leaked_commands=[p.command for p in leaked],
+        stock_hosts_left=[Path(p.command.split(" ", 1)[0]).name for p in running if is_stock_host(p)],
         hosts_exit_s=round(waited, 2),
     )
     count(kind, project.emulator_log[start:], reference.planned)
@@ -310,7 +326,8 @@ def kill_after(
 
     Only the CLI is killed, as the OOM killer or a crashed runner would; every process it started must then
     exit on its own. Returns (killed mid-run, processes in its session at the kill, those still running
-    EXIT_DEADLINE seconds after it, seconds until the last exited). Leftovers are killed afterwards.
+    EXIT_DEADLINE seconds after it or when all but Pulumi's stock hosts had exited, seconds until then).
+    Leftovers are killed afterwards.
     """
     import time  # noqa: PLC0415 - the deadline clock only; the waiting is on the process itself
 

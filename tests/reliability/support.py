@@ -13,7 +13,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import pulumi
 from pulumi import automation as auto
@@ -24,9 +24,14 @@ from tests.support.apps import write_app
 from tests.support.surfaces import SURFACES
 
 MODES = ("test", "sandbox", "live")
+# The dynamic front's types; the native front's (`stripe-apps:index:NAME`) are read as these (`canonical_type`).
 VERSION_TYPE = "pulumi-python:dynamic/stripeapps:AppVersion"
 INSTALL_TYPE = "pulumi-python:dynamic/stripeapps:AppInstallation"
 SECRET_TYPE = "pulumi-python:dynamic/stripeapps:AppSecret"
+NATIVE_TYPE_PREFIX = "stripe-apps:index:"
+# The dynamic resources in a Python program, and the native plugin behind a YAML program.
+Front = Literal["dynamic", "native"]
+FRONTS: tuple[Front, ...] = ("dynamic", "native")
 # Every API route the provider calls gets every fault kind: reads and polls, uploads, installs, secrets, review.
 EVERY_ROUTE = "* /v1/*"
 ERROR_KINDS = ("error_before", "error_after", "rate_limit", "lock_timeout", "drop")
@@ -45,6 +50,10 @@ class Size:
     attempts: int
     kill_tours: int  # per surface, each interrupting every kind of operation it runs
     kill_kinds: dict[str, tuple[str, ...]]
+    # The native front's share: fault seeds per surface and kill tours per surface (each over the same kinds).
+    native_fault_seeds: int
+    native_kill_tours: int
+    native_kill_kinds: dict[str, tuple[str, ...]]
     fuzz_engine_examples: int
     fuzz_check_examples: int
     fuzz_seed: int
@@ -56,9 +65,13 @@ STRIPE_KINDS = tuple(kind for kind in KINDS if kind != "public_switch")  # refus
 SIZES = {
     "ci": Size("ci", fault_seeds=1, fault_workers=2, error_rate=0.2, latency_rate=0.05, attempts=6, kill_tours=1,
                kill_kinds={"full": ("public_switch",), "stripe": ("create",)},
+               native_fault_seeds=1, native_kill_tours=1,
+               native_kill_kinds={"full": ("upgrade",), "stripe": ("create",)},
                fuzz_engine_examples=12, fuzz_check_examples=300, fuzz_seed=20251, limit_apps=10),
     "full": Size("full", fault_seeds=50, fault_workers=5, error_rate=0.22, latency_rate=0.05, attempts=6,
                  kill_tours=2, kill_kinds={"full": KINDS, "stripe": STRIPE_KINDS},
+                 native_fault_seeds=20, native_kill_tours=1,
+                 native_kill_kinds={"full": KINDS, "stripe": STRIPE_KINDS},
                  fuzz_engine_examples=200, fuzz_check_examples=3000, fuzz_seed=20251, limit_apps=10),
 }  # fmt: skip
 
@@ -71,7 +84,40 @@ def _size() -> Size:
 
 
 SIZE = _size()
-assert set(SIZE.kill_kinds) == set(SURFACES)
+assert set(SIZE.kill_kinds) == set(SURFACES) == set(SIZE.native_kill_kinds)
+
+
+def kill_plan(front: Front) -> tuple[int, dict[str, tuple[str, ...]]]:
+    """(tours per surface, killed kinds per surface) of one front."""
+    return (
+        (SIZE.kill_tours, SIZE.kill_kinds) if front == "dynamic" else (SIZE.native_kill_tours, SIZE.native_kill_kinds)
+    )
+
+
+def fault_seeds(front: Front) -> int:
+    return SIZE.fault_seeds if front == "dynamic" else SIZE.native_fault_seeds
+
+
+def canonical_type(type_: str) -> str:
+    """A resource type of either front as the dynamic front names it."""
+    if type_.startswith(NATIVE_TYPE_PREFIX):
+        return f"pulumi-python:dynamic/stripeapps:{type_[len(NATIVE_TYPE_PREFIX) :]}"
+    return type_
+
+
+def snake(name: str) -> str:
+    """A property of either front as the dynamic front names it: `sandboxInstallCompatible` -> `sandbox_...`."""
+    return re.sub(r"(?<!^)([A-Z])", lambda match: "_" + match.group(1).lower(), name)
+
+
+def snake_keys(values: Mapping[str, Any]) -> dict[str, Any]:
+    return {snake(key): value for key, value in values.items()}
+
+
+def install_object_id(resource_id: str) -> str:
+    """The `appinst_...` an install resource's id names, whether the id is that alone or an import form
+    (`MODE/[ACCOUNT/]ID[@VERSION]`)."""
+    return resource_id.rsplit("/", 1)[-1].split("@", 1)[0]
 
 
 def app_ids(count: int) -> list[str]:
@@ -252,7 +298,7 @@ def steps_of_automation_events(events: Iterable[Any]) -> list[Step]:
             continue
         meta = pre.metadata
         inputs = (meta.new.inputs if meta.new is not None else None) or {}
-        steps.append(Step(str(getattr(meta.op, "value", meta.op)), meta.type, inputs))
+        steps.append(Step(str(getattr(meta.op, "value", meta.op)), canonical_type(meta.type), snake_keys(inputs)))
     return steps
 
 
@@ -268,7 +314,8 @@ def steps_of_event_log(path: Path) -> list[Step]:
             continue
         meta = (event.get("resourcePreEvent") or {}).get("metadata")
         if meta:
-            steps.append(Step(meta.get("op", ""), meta.get("type", ""), (meta.get("new") or {}).get("inputs") or {}))
+            inputs = snake_keys((meta.get("new") or {}).get("inputs") or {})
+            steps.append(Step(meta.get("op", ""), canonical_type(meta.get("type", "")), inputs))
     return steps
 
 
@@ -286,7 +333,17 @@ def live_installs(control: ControlClient) -> list[dict[str, Any]]:
 
 
 def resources(deployment: Mapping[str, Any] | None, type_: str) -> list[dict[str, Any]]:
-    return [res for res in (deployment or {}).get("resources") or [] if res.get("type") == type_]
+    """The stack's resources of one type, either front's, with the dynamic front's type and property names."""
+    return [
+        {
+            **res,
+            "type": type_,
+            "outputs": snake_keys(res.get("outputs") or {}),
+            "inputs": snake_keys(res.get("inputs") or {}),
+        }
+        for res in (deployment or {}).get("resources") or []
+        if canonical_type(str(res.get("type"))) == type_
+    ]
 
 
 @dataclass(frozen=True)
@@ -326,7 +383,7 @@ def audit(
         f"{(res.get('outputs') or {}).get('app_id')}@{(res.get('outputs') or {}).get('version')}"
         for res in resources(deployment, VERSION_TYPE)
     }
-    known_installs = {res["id"] for res in resources(deployment, INSTALL_TYPE)}
+    known_installs = {install_object_id(res["id"]) for res in resources(deployment, INSTALL_TYPE)}
     known_secrets = set()
     for res in resources(deployment, SECRET_TYPE):
         outs = res.get("outputs") or {}
@@ -384,13 +441,24 @@ def session_processes(session: int) -> list[Process]:
     return found
 
 
+# Pulumi's own hosts, built unchanged from its sources, which stop on their own schedule: pulumi-yaml's host asks the
+# engine's health every 5 minutes and exits when it fails (`setupHealthChecks` in cmd/pulumi-language-yaml, over
+# `rpcutil.Healthcheck`). They are counted apart from what this project ships and what it starts.
+STOCK_HOSTS = ("pulumi-language-yaml",)
+
+
+def is_stock_host(process: Process) -> bool:
+    return Path(process.command.split(" ", 1)[0]).name in STOCK_HOSTS
+
+
 def wait_for_exit(session: int, deadline_s: float, poll_s: float = 0.05) -> tuple[list[Process], float]:
-    """Polls until no process of `session` runs or the deadline passes: (still running, seconds waited)."""
+    """Polls until no process of `session` runs, Pulumi's stock hosts aside, or the deadline passes:
+    (still running, stock hosts included, seconds waited)."""
     started = time.monotonic()
     while True:
         running = session_processes(session)
         waited = time.monotonic() - started
-        if not running or waited >= deadline_s:
+        if not [process for process in running if not is_stock_host(process)] or waited >= deadline_s:
             return running, waited
         time.sleep(poll_s)
 

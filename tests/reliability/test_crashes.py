@@ -1,5 +1,6 @@
-"""SIGKILL of `pulumi` at points drawn from each kind of operation's request sequence, on both surfaces: no
-host left running, and a user's recovery converges with no create beyond the plans, no duplicate, no orphan."""
+"""SIGKILL of `pulumi` at points drawn from each kind of operation's request sequence, on both surfaces and both
+fronts (a Python program's dynamic resources, a YAML program's native plugin): no host or child of a host left
+running, and a user's recovery converges with no create beyond the plans, no duplicate, no orphan."""
 
 from __future__ import annotations
 
@@ -13,26 +14,28 @@ import pytest
 
 from tests.reliability.conftest import Record
 from tests.reliability.kill_tours import kill_point, killed_tour, reference_tour, surface_kinds
-from tests.reliability.support import SIZE, short
+from tests.reliability.support import FRONTS, Front, kill_plan, short
 from tests.support.engine import EngineSandbox
 from tests.support.surfaces import SURFACES, SurfaceName, serving
 
 pytestmark = [pytest.mark.slow, pytest.mark.e2e]
 
 
-def tours(surface: SurfaceName, root: Path) -> list[dict[str, Any]]:
-    """The reference tour, then SIZE.kill_tours killed tours; a row per kill point whatever happens."""
-    killed = SIZE.kill_kinds[surface]
+def tours(front: Front, surface: SurfaceName, root: Path) -> list[dict[str, Any]]:
+    """The reference tour, then the front's killed tours; a row per kill point whatever happens."""
+    count, kill_kinds = kill_plan(front)
+    killed = kill_kinds[surface]
     kinds = surface_kinds(surface, killed)
     try:
         with serving(surface, root / "reference") as served:
             references = reference_tour(
-                served, EngineSandbox(root / "reference" / "engine"), root / "reference" / "project", kinds
+                served, EngineSandbox(root / "reference" / "engine"), root / "reference" / "project", kinds, front
             )
     except Exception:
         error = short(traceback.format_exc(), 6000)
         return [
             {
+                "front": front,
                 "surface": surface,
                 "tour": tour,
                 "operation": kind,
@@ -42,20 +45,21 @@ def tours(surface: SurfaceName, root: Path) -> list[dict[str, Any]]:
                 "leaked": None,
                 "error": f"the reference tour failed: {error}",
             }
-            for tour in range(1, SIZE.kill_tours + 1)
+            for tour in range(1, count + 1)
             for kind in killed
         ]
     rows: list[dict[str, Any]] = []
-    for tour in range(1, SIZE.kill_tours + 1):
+    for tour in range(1, count + 1):
         base = root / f"tour{tour}"
         try:
             with serving(surface, base) as served:
                 found = killed_tour(
-                    served, EngineSandbox(base / "engine"), base / "project", tour, kinds, killed, references
+                    served, EngineSandbox(base / "engine"), base / "project", tour, kinds, killed, references, front
                 )
         except Exception:
             found = [
                 {
+                    "front": front,
                     "surface": surface,
                     "tour": tour,
                     "operation": "(setup)",
@@ -71,11 +75,12 @@ def tours(surface: SurfaceName, root: Path) -> list[dict[str, Any]]:
             if kind not in done:
                 found.append(
                     {
+                        "front": front,
                         "surface": surface,
                         "tour": tour,
                         "operation": kind,
                         "outcome": "not run",
-                        "after_requests": kill_point(surface, tour, kind, references[kind]),
+                        "after_requests": kill_point(surface, tour, kind, references[kind], front),
                         "killed": False,
                         "recovered": False,
                         "leaked": None,
@@ -86,11 +91,12 @@ def tours(surface: SurfaceName, root: Path) -> list[dict[str, Any]]:
     return rows
 
 
-def test_killed_operations_leave_no_host_and_recover(tmp_path: Path, record: Record) -> None:
+@pytest.mark.parametrize("front", FRONTS)
+def test_killed_operations_leave_no_host_and_recover(front: Front, tmp_path: Path, record: Record) -> None:
     rows: list[dict[str, Any]] = []
     try:
         with ThreadPoolExecutor(len(SURFACES)) as pool:
-            for found in pool.map(lambda surface: tours(surface, tmp_path / surface), SURFACES):
+            for found in pool.map(lambda surface: tours(front, surface, tmp_path / surface), SURFACES):
                 rows += found
     finally:
         for row in rows:
@@ -98,5 +104,5 @@ def test_killed_operations_leave_no_host_and_recover(tmp_path: Path, record: Rec
     failed = [row for row in rows if row["outcome"] != "passed"]
     print(f"kill points: {len(rows)}; failed: {[(r['surface'], r['tour'], r['operation']) for r in failed]}")
     assert failed == [], json.dumps(failed, indent=1, sort_keys=True)[:20_000]
-    expected = sum(len(SIZE.kill_kinds[surface]) for surface in SURFACES) * SIZE.kill_tours
-    assert len(rows) == expected
+    count, kill_kinds = kill_plan(front)
+    assert len(rows) == sum(len(kill_kinds[surface]) for surface in SURFACES) * count

@@ -1,4 +1,4 @@
-"""Seeded faults on every route, both surfaces: `pulumi up` converges with no create beyond its plan, no
+"""Seeded faults on every route, both surfaces, both fronts: `pulumi up` converges with no create beyond its plan, no
 duplicate and no orphan; `destroy` under faults leaves nothing. Every run's row is kept, passed or failed."""
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import pytest
 
 from tests.reliability.conftest import Record
 from tests.reliability.fault_runs import ROW
-from tests.reliability.support import SIZE, short
+from tests.reliability.support import FRONTS, SIZE, fault_seeds, short
 from tests.support.surfaces import SURFACES
 
 pytestmark = [pytest.mark.slow, pytest.mark.e2e]
@@ -24,7 +24,7 @@ WORKER_TIMEOUT = 3600
 
 
 def run_worker(tasks: list[str]) -> tuple[list[dict[str, Any]], str]:
-    """Runs `fault_runs` on some `SURFACE:SEED` tasks in a process of its own: (its rows, its stderr tail)."""
+    """Runs `fault_runs` on some `FRONT:SURFACE:SEED` tasks in a process of its own: (its rows, its stderr tail)."""
     done = subprocess.run(
         [sys.executable, "-m", "tests.reliability.fault_runs", *tasks],
         cwd=ROOT,
@@ -39,7 +39,12 @@ def run_worker(tasks: list[str]) -> tuple[list[dict[str, Any]], str]:
 
 
 def fault_tasks() -> list[str]:
-    return [f"{surface}:{seed}" for seed in range(1, SIZE.fault_seeds + 1) for surface in SURFACES]
+    return [
+        f"{front}:{surface}:{seed}"
+        for front in FRONTS
+        for seed in range(1, fault_seeds(front) + 1)
+        for surface in SURFACES
+    ]
 
 
 def test_faulted_runs_converge_without_extra_creates_duplicates_or_orphans(record: Record) -> None:
@@ -51,11 +56,12 @@ def test_faulted_runs_converge_without_extra_creates_duplicates_or_orphans(recor
     rows: dict[str, dict[str, Any]] = {}
     for share, (found, stderr) in zip(shares, results, strict=True):
         for row in found:
-            rows[f"{row['surface']}:{row['seed']}"] = row
+            rows[f"{row['front']}:{row['surface']}:{row['seed']}"] = row
         for task in share:  # a worker that died leaves its remaining runs unconverged, never unrecorded
             if task not in rows:
-                surface, _, seed = task.partition(":")
+                front, surface, seed = task.split(":")
                 rows[task] = {
+                    "front": front,
                     "surface": surface,
                     "seed": int(seed),
                     "outcome": "error",

@@ -69,6 +69,27 @@ class EngineSandbox:
             created.set_config(key, value)
         return created
 
+    def project_stack(
+        self,
+        work_dir: Path,
+        *,
+        stack: str = "test",
+        config: Mapping[str, auto.ConfigValue] | None = None,
+        env: Mapping[str, str] | None = None,
+    ) -> auto.Stack:
+        """A stack of the project in `work_dir` (its own Pulumi.yaml, any runtime) through the Automation API."""
+        env_vars = self.env(env)
+        options = auto.LocalWorkspaceOptions(
+            work_dir=str(work_dir),
+            pulumi_home=env_vars["PULUMI_HOME"],
+            env_vars=env_vars,
+            secrets_provider="passphrase",
+        )
+        created = auto.create_or_select_stack(stack_name=stack, work_dir=str(work_dir), opts=options)
+        for key, value in (config or {}).items():
+            created.set_config(key, value)
+        return created
+
     def cli(self, args: list[str], cwd: Path, env: Mapping[str, str] | None = None) -> subprocess.CompletedProcess[str]:
         """Runs `pulumi ARGS` as a user would; the caller asserts on the result."""
         return subprocess.run(
