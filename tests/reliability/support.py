@@ -70,7 +70,7 @@ SIZES = {
                fuzz_engine_examples=12, fuzz_check_examples=300, fuzz_seed=20251, limit_apps=10),
     "full": Size("full", fault_seeds=50, fault_workers=5, error_rate=0.22, latency_rate=0.05, attempts=6,
                  kill_tours=2, kill_kinds={"full": KINDS, "stripe": STRIPE_KINDS},
-                 native_fault_seeds=20, native_kill_tours=1,
+                 native_fault_seeds=10, native_kill_tours=1,
                  native_kill_kinds={"full": KINDS, "stripe": STRIPE_KINDS},
                  fuzz_engine_examples=200, fuzz_check_examples=3000, fuzz_seed=20251, limit_apps=10),
 }  # fmt: skip
