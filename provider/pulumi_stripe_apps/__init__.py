@@ -9,8 +9,9 @@ if TYPE_CHECKING:
     from pulumi_stripe_apps.resources.app_installation import AppInstallation
     from pulumi_stripe_apps.resources.app_secret import AppSecret
     from pulumi_stripe_apps.resources.app_version import AppVersion
+    from pulumi_stripe_apps.resources.provider import Provider
 
-__all__ = ["AppInstallation", "AppSecret", "AppVersion", "__version__"]
+__all__ = ["AppInstallation", "AppSecret", "AppVersion", "Provider", "__version__"]
 __version__ = "0.1.0"
 
 # Loaded on first use: the emulator, the language host and the manifest validator import parts of this
@@ -19,6 +20,7 @@ _RESOURCES = {
     "AppInstallation": "pulumi_stripe_apps.resources.app_installation",
     "AppSecret": "pulumi_stripe_apps.resources.app_secret",
     "AppVersion": "pulumi_stripe_apps.resources.app_version",
+    "Provider": "pulumi_stripe_apps.resources.provider",
 }
 
 

@@ -67,6 +67,8 @@ class ConfigKey:
     description: str
     example: str
     secret: bool = False
+    # The type of a map's values (`appIds`: manifest id -> app id).
+    values: str | None = None
     # Declared as an enum type and named in the description; the variable stays a string: the Node.js SDK reads an
     # enum-typed config variable with `getObject` (JSON), which refuses a plain `cli`.
     choices: Choices | None = None
@@ -96,12 +98,14 @@ CONFIG: dict[str, ConfigKey] = {
         choices=UPLOADER,
     ),
     "stripeCli": ConfigKey("string", "Path of the Stripe CLI for the `cli` uploader; `stripe` by default.", '"stripe"'),
-    "uploadTimeout": ConfigKey("string", "Seconds to wait for an upload (300 by default).", '"600"'),
-    "pollTimeout": ConfigKey("string", "Seconds to wait for installs and uninstalls (120 by default).", '"300"'),
+    "uploadTimeout": ConfigKey("number", "Seconds to wait for an upload (300 by default).", "600"),
+    "pollTimeout": ConfigKey("number", "Seconds to wait for installs and uninstalls (120 by default).", "300"),
     "appIds": ConfigKey(
-        "string",
-        "JSON object from a manifest id to its app object id, as the Dashboard shows it (Stripe's API never does).",
-        '"{\\"com.example.billing\\": \\"app_1NfPz2ExampleApp\\"}"',
+        "object",
+        "Map from a manifest id to its app object id, as the Dashboard shows it (Stripe's API never does). Stack "
+        "config written before it was a map, a JSON object in a string, is read too.",
+        '{"com.example.billing": "app_1NfPz2ExampleApp"}',
+        values="string",
     ),
 }
 
@@ -123,6 +127,14 @@ def build_schema() -> dict[str, Any]:
         "publisher": "pulumi-stripe-apps",
         "license": "Apache-2.0",
         "config": {"variables": {key: _config_property(spec) for key, spec in CONFIG.items()}},
+        "provider": {
+            "description": (
+                "The settings of one Stripe account, as the `stripe-apps:*` stack config holds them for the default "
+                "provider: an explicit provider resource per account lets one program manage several. Keys are "
+                "secrets wherever they come from."
+            ),
+            "inputProperties": {key: _config_property(spec) for key, spec in CONFIG.items()},
+        },
         "types": {token(choices.name): _enum_type(choices) for choices in _enums()},
         "language": {
             "python": {"packageName": "pulumi_stripe_apps"},
@@ -172,6 +184,8 @@ def _described(description: str, example: str) -> str:
 
 def _config_property(spec: ConfigKey) -> dict[str, Any]:
     prop: dict[str, Any] = {"type": spec.type, "description": _described(spec.description, spec.example)}
+    if spec.values is not None:
+        prop["additionalProperties"] = {"type": spec.values}
     if spec.secret:
         prop["secret"] = True
     return prop

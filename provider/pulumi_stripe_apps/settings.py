@@ -146,10 +146,23 @@ def load_settings(lookup: Callable[[str], object]) -> Settings:
         keys=keys,
         uploader_setting=None if uploader is None else ("cli" if uploader == "cli" else "api"),
         stripe_cli=value("stripe-apps:stripeCli") or "stripe",
-        upload_timeout=float(value("stripe-apps:uploadTimeout") or 300),
-        poll_timeout=float(value("stripe-apps:pollTimeout") or 120),
+        upload_timeout=seconds("stripe-apps:uploadTimeout", value("stripe-apps:uploadTimeout"), 300.0),
+        poll_timeout=seconds("stripe-apps:pollTimeout", value("stripe-apps:pollTimeout"), 120.0),
         app_ids=parse_app_ids(lookup("stripe-apps:appIds") or os.environ.get(CONFIG_KEYS["stripe-apps:appIds"])),
     )
+
+
+def seconds(config_key: str, raw: str | None, default: float) -> float:
+    """A timeout: a number from an explicit provider's inputs, or the string stack config holds (`"300"`)."""
+    if raw is None:
+        return default
+    try:
+        parsed = float(raw)
+    except ValueError:
+        parsed = -1.0
+    if not parsed > 0 or parsed == float("inf"):
+        raise ValueError(f"{config_key} must be a positive number of seconds, such as 300, not {raw!r}")
+    return parsed
 
 
 def parse_app_ids(raw: object) -> dict[str, str]:

@@ -4,6 +4,9 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as utilities from "./utilities";
 
+/**
+ * The settings of one Stripe account, as the `stripe-apps:*` stack config holds them for the default provider: an explicit provider resource per account lets one program manage several. Keys are secrets wherever they come from.
+ */
 export class Provider extends pulumi.ProviderResource {
     /** @internal */
     public static readonly __pulumiType = 'stripe-apps';
@@ -31,6 +34,15 @@ export class Provider extends pulumi.ProviderResource {
         let resourceInputs: pulumi.Inputs = {};
         opts = opts || {};
         {
+            resourceInputs["apiBase"] = args?.apiBase;
+            resourceInputs["appIds"] = pulumi.output(args?.appIds).apply(JSON.stringify);
+            resourceInputs["liveApiKey"] = args?.liveApiKey ? pulumi.secret(args.liveApiKey) : undefined;
+            resourceInputs["pollTimeout"] = pulumi.output(args?.pollTimeout).apply(JSON.stringify);
+            resourceInputs["sandboxApiKey"] = args?.sandboxApiKey ? pulumi.secret(args.sandboxApiKey) : undefined;
+            resourceInputs["stripeCli"] = args?.stripeCli;
+            resourceInputs["testApiKey"] = args?.testApiKey ? pulumi.secret(args.testApiKey) : undefined;
+            resourceInputs["uploadTimeout"] = pulumi.output(args?.uploadTimeout).apply(JSON.stringify);
+            resourceInputs["uploader"] = args?.uploader;
         }
         opts = pulumi.mergeOptions(utilities.resourceOptsDefaults(), opts);
         super(Provider.__pulumiType, name, resourceInputs, opts);
@@ -41,4 +53,58 @@ export class Provider extends pulumi.ProviderResource {
  * The set of arguments for constructing a Provider resource.
  */
 export interface ProviderArgs {
+    /**
+     * API base URL; https://api.stripe.com by default, the emulator's URL locally.
+     *
+     * Example: `"http://127.0.0.1:12111"`
+     */
+    apiBase?: pulumi.Input<string | undefined>;
+    /**
+     * Map from a manifest id to its app object id, as the Dashboard shows it (Stripe's API never does). Stack config written before it was a map, a JSON object in a string, is read too.
+     *
+     * Example: `{"com.example.billing": "app_1NfPz2ExampleApp"}`
+     */
+    appIds?: pulumi.Input<{[key: string]: pulumi.Input<string>} | undefined>;
+    /**
+     * The `sk_live_`/`rk_live_` key, for `mode: live`.
+     *
+     * Example: `"rk_live_51NvExample"`
+     */
+    liveApiKey?: pulumi.Input<string | undefined>;
+    /**
+     * Seconds to wait for installs and uninstalls (120 by default).
+     *
+     * Example: `300`
+     */
+    pollTimeout?: pulumi.Input<number | undefined>;
+    /**
+     * The sandbox's `sk_test_`/`rk_test_` key, for `mode: sandbox`.
+     *
+     * Example: `"rk_test_51SbxExample"`
+     */
+    sandboxApiKey?: pulumi.Input<string | undefined>;
+    /**
+     * Path of the Stripe CLI for the `cli` uploader; `stripe` by default.
+     *
+     * Example: `"stripe"`
+     */
+    stripeCli?: pulumi.Input<string | undefined>;
+    /**
+     * The `sk_test_`/`rk_test_` key: uploads and test-mode objects.
+     *
+     * Example: `"rk_test_51NvExample"`
+     */
+    testApiKey?: pulumi.Input<string | undefined>;
+    /**
+     * Seconds to wait for an upload (300 by default).
+     *
+     * Example: `600`
+     */
+    uploadTimeout?: pulumi.Input<number | undefined>;
+    /**
+     * How AppVersions are uploaded, a value of the `Uploader` enum: `cli`, the Stripe CLI (`stripe apps upload`), the only uploader Stripe offers, or `api`, the local emulator's upload API, refused anywhere else. By default `cli` on Stripe and `api` against the emulator.
+     *
+     * Example: `"cli"`
+     */
+    uploader?: pulumi.Input<string | undefined>;
 }

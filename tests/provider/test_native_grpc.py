@@ -13,14 +13,16 @@ from typing import Any
 import grpc
 import pytest
 from google.protobuf import empty_pb2, json_format, struct_pb2
+from pulumi import automation as auto
 from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
 
 from pulumi_stripe_apps.fields import whole_property
 from pulumi_stripe_apps.native.marshal import SECRET_SIG, SIG_KEY, Names
-from pulumi_stripe_apps.native.server import serve
+from pulumi_stripe_apps.native.server import config_lookup, serve
 from pulumi_stripe_apps.resources.app_installation import FIELDS as INSTALL_FIELDS
 from pulumi_stripe_apps.resources.app_installation import AppInstallationProvider
 from pulumi_stripe_apps.schema import render_schema
+from pulumi_stripe_apps.settings import load_settings
 from tests.support.apps import write_app
 from tests.support.emulator import objects
 from tests.support.surfaces import Surface
@@ -54,12 +56,23 @@ def plugin() -> Iterator[provider_pb2_grpc.ResourceProviderStub]:
     server.stop(None)
 
 
+def engine_configure(config: dict[str, auto.ConfigValue]) -> provider_pb2.ConfigureRequest:
+    """A default provider's Configure as the engine sends it: stack config as strings in `args` (secrets marked)
+    and in `variables` (`stripe-apps:config:NAME`)."""
+    names = {key.removeprefix("stripe-apps:"): value for key, value in config.items()}
+    args = {
+        name: {SIG_KEY: SECRET_SIG, "value": value.value} if value.secret else value.value
+        for name, value in names.items()
+    }
+    variables = {f"stripe-apps:config:{name}": value.value for name, value in names.items()}
+    return provider_pb2.ConfigureRequest(args=struct(args), variables=variables, acceptSecrets=True)
+
+
 @pytest.fixture
 def configured(
     plugin: provider_pb2_grpc.ResourceProviderStub, surface: Surface
 ) -> provider_pb2_grpc.ResourceProviderStub:
-    variables = {key: str(value.value) for key, value in surface.config().items()}
-    reply = plugin.Configure(provider_pb2.ConfigureRequest(variables=variables, acceptSecrets=True))
+    reply = plugin.Configure(engine_configure(surface.config()))
     assert reply.acceptSecrets and not reply.supportsPreview
     return plugin
 
@@ -81,6 +94,55 @@ def test_check_config_names_the_bad_key(plugin: provider_pb2_grpc.ResourceProvid
         provider_pb2.DiffRequest(olds=struct({"apiBase": "a", "version": "1"}), news=struct({"apiBase": "b"}))
     )
     assert changed.changes == provider_pb2.DiffResponse.DIFF_SOME and list(changed.replaces) == []
+
+
+def test_check_config_marks_keys_secret_and_leaves_unknowns_to_up(
+    plugin: provider_pb2_grpc.ResourceProviderStub,
+) -> None:
+    news = {"testApiKey": "sk_test_plain", "liveApiKey": UNKNOWN, "pollTimeout": UNKNOWN, "apiBase": "http://x"}
+    checked = plugin.CheckConfig(provider_pb2.CheckRequest(urn="p", news=struct(news)))
+    assert list(checked.failures) == []
+    assert plain(checked.inputs) == {
+        "testApiKey": {SIG_KEY: SECRET_SIG, "value": "sk_test_plain"},
+        "liveApiKey": {SIG_KEY: SECRET_SIG, "value": UNKNOWN},
+        "pollTimeout": UNKNOWN,
+        "apiBase": "http://x",
+    }
+    bad = plugin.CheckConfig(provider_pb2.CheckRequest(urn="p", news=struct({"pollTimeout": "soon"})))
+    assert [(failure.property, "positive number" in failure.reason) for failure in bad.failures] == [
+        ("pollTimeout", True)
+    ]
+
+
+def test_a_rotated_key_changes_the_provider_and_replaces_nothing(
+    plugin: provider_pb2_grpc.ResourceProviderStub,
+) -> None:
+    old = {"testApiKey": {SIG_KEY: SECRET_SIG, "value": "sk_test_old"}, "version": "0.1.0"}
+    same = plugin.DiffConfig(provider_pb2.DiffRequest(old_inputs=struct(old), news=struct({**old, "version": "0.2"})))
+    assert same.changes == provider_pb2.DiffResponse.DIFF_NONE
+    new = {"testApiKey": {SIG_KEY: SECRET_SIG, "value": "rk_test_new"}}
+    rotated = plugin.DiffConfig(provider_pb2.DiffRequest(old_inputs=struct(old), news=struct(new)))
+    assert rotated.changes == provider_pb2.DiffResponse.DIFF_SOME
+    assert list(rotated.diffs) == ["testApiKey"] and list(rotated.replaces) == []
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        # An explicit provider's inputs as the schema types them (YAML, Go).
+        {"pollTimeout": 7, "uploadTimeout": 9.5, "appIds": {"com.example.billing": "app_typed"}},
+        # The same from the Node.js SDK, which sends every non-string input as JSON, and stack config as it was
+        # written before the schema typed them (a default provider's args are strings).
+        {"pollTimeout": "7", "uploadTimeout": "9.5", "appIds": '{"com.example.billing": "app_typed"}'},
+    ],
+)
+def test_configure_takes_typed_inputs_and_the_strings_of_older_stacks(args: dict[str, Any]) -> None:
+    secret_key = {SIG_KEY: SECRET_SIG, "value": "sk_test_from_args"}
+    request = provider_pb2.ConfigureRequest(args=struct({**args, "testApiKey": secret_key}))
+    settings = load_settings(config_lookup(dict(request.variables), plain(request.args)))
+    assert (settings.poll_timeout, settings.upload_timeout) == (7.0, 9.5)
+    assert settings.app_ids == {"com.example.billing": "app_typed"}
+    assert settings.keys == {"test": "sk_test_from_args"}
 
 
 def writes(surface: Surface) -> list[str]:

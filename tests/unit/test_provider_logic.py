@@ -324,6 +324,26 @@ def test_app_ids_come_as_json_or_a_config_map(raw: object, parsed: dict[str, str
     assert load_settings({"stripe-apps:appIds": raw}.get).app_ids == parsed
 
 
+@pytest.mark.parametrize(
+    ("raw", "seconds"),
+    [
+        ("600", 600.0),  # stack config holds strings (and timeouts were typed as strings before)
+        (600, 600.0),  # an explicit provider's number input
+        (600.0, 600.0),
+        ("600.5", 600.5),
+        (None, 120.0),
+    ],
+)
+def test_timeouts_come_as_numbers_or_the_strings_stack_config_holds(raw: object, seconds: float) -> None:
+    assert load_settings({"stripe-apps:pollTimeout": raw}.get).poll_timeout == seconds
+
+
+@pytest.mark.parametrize("raw", ["soon", "0", "-5", "nan", "inf"])
+def test_a_timeout_that_is_not_a_positive_number_names_its_key(raw: str) -> None:
+    with pytest.raises(ValueError, match=r"stripe-apps:uploadTimeout must be a positive number of seconds"):
+        load_settings({"stripe-apps:uploadTimeout": raw}.get)
+
+
 @pytest.mark.parametrize("raw", ["not json", '["app_1"]', '{"com.example.billing": "acct_1"}'])
 def test_bad_app_ids_are_refused_with_the_expected_shape(raw: str) -> None:
     with pytest.raises(ValueError, match="stripe-apps:appIds must"):

@@ -15,6 +15,7 @@ from pulumi_stripe_apps.schema import camel
 # Pulumi's wire signatures (pulumi.runtime.rpc): a secret is {SIG_KEY: SECRET_SIG, "value": ...}.
 SIG_KEY = "4dabf18193072939515e22adb298388d"
 SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
+UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"  # a value not known during preview
 
 
 @dataclass(frozen=True)
@@ -43,18 +44,18 @@ def to_core(struct: struct_pb2.Struct, names: Names) -> tuple[dict[str, Any], se
         name = names.to_core.get(key, key)
         if is_secret(wire):
             secret.add(name)
-        values[name] = _plain(wire)
+        values[name] = plain(wire)
     return values, secret
 
 
-def _plain(value: Any) -> Any:
+def plain(value: Any) -> Any:
     """Nested secrets unwrapped; whole numbers back to ints (a Struct carries every number as a double)."""
     if is_secret(value):
-        return _plain(value.get("value"))
+        return plain(value.get("value"))
     if isinstance(value, dict):
-        return {key: _plain(item) for key, item in value.items()}
+        return {key: plain(item) for key, item in value.items()}
     if isinstance(value, list):
-        return [_plain(item) for item in value]
+        return [plain(item) for item in value]
     if isinstance(value, float) and value.is_integer():
         return int(value)
     return value

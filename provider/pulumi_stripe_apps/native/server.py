@@ -21,13 +21,13 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import grpc
-from google.protobuf import empty_pb2, json_format
+from google.protobuf import empty_pb2, json_format, struct_pb2
 from pulumi.runtime.proto import engine_pb2, engine_pb2_grpc, plugin_pb2, provider_pb2, provider_pb2_grpc
 
 from pulumi_stripe_apps import __version__
 from pulumi_stripe_apps.errors import StripeAppsError
 from pulumi_stripe_apps.fields import Change, Field, Policy, whole_property
-from pulumi_stripe_apps.native.marshal import Names, to_core, to_struct
+from pulumi_stripe_apps.native.marshal import SECRET_SIG, SIG_KEY, UNKNOWN, Names, is_secret, plain, to_core, to_struct
 from pulumi_stripe_apps.resources.app_installation import FIELDS as INSTALL_FIELDS
 from pulumi_stripe_apps.resources.app_installation import AppInstallationProvider
 from pulumi_stripe_apps.resources.app_secret import FIELDS as SECRET_FIELDS
@@ -131,27 +131,34 @@ class StripeAppsProvider(provider_pb2_grpc.ResourceProviderServicer):
         return empty_pb2.Empty()
 
     def CheckConfig(self, request: provider_pb2.CheckRequest, context: grpc.ServicerContext) -> Any:
-        config = _config_lookup({}, json_format.MessageToDict(request.news))
+        """Validates a provider's settings at preview and returns them with every key marked secret, so a key given
+        to an explicit provider in plain text (a YAML literal) is still encrypted in state."""
+        news = json_format.MessageToDict(request.news)
         failures = []
         try:
-            load_settings(config)
+            load_settings(config_lookup({}, {name: value for name, value in news.items() if not _unknown(value)}))
         except ValueError as error:
             text = str(error)
             key = next((name for name in CONFIG if f"stripe-apps:{name}" in text), "apiBase")
             failures.append(provider_pb2.CheckFailure(property=key, reason=text))
-        return provider_pb2.CheckResponse(inputs=request.news, failures=failures)
+        inputs = struct_pb2.Struct()
+        inputs.update({name: _secret_if_key(name, value) for name, value in news.items()})
+        return provider_pb2.CheckResponse(inputs=inputs, failures=failures)
 
     def DiffConfig(self, request: provider_pb2.DiffRequest, context: grpc.ServicerContext) -> Any:
-        # Settings change how calls are made, never which objects exist: no replace, ever.
-        olds, news = (_without_version(json_format.MessageToDict(s)) for s in (request.olds, request.news))
+        # Settings change how calls are made, never which objects exist: no replace, ever (a key rotated, a timeout
+        # raised, even another apiBase: the resources stay, and the next refresh reads them with the new settings).
+        olds, news = (
+            {name: plain(value) for name, value in json_format.MessageToDict(s).items() if name != "version"}
+            for s in (request.old_inputs if request.HasField("old_inputs") else request.olds, request.news)
+        )
         changed = sorted(key for key in {*olds, *news} if olds.get(key) != news.get(key))
         return DIFF(changes=DIFF.DIFF_SOME if changed else DIFF.DIFF_NONE, diffs=changed)
 
     def Configure(
         self, request: provider_pb2.ConfigureRequest, context: grpc.ServicerContext
     ) -> provider_pb2.ConfigureResponse:
-        args = json_format.MessageToDict(request.args)
-        lookup = _config_lookup(dict(request.variables), args)
+        lookup = config_lookup(dict(request.variables), json_format.MessageToDict(request.args))
         for kind in self._kinds.values():
             kind.provider.configure_with(lookup)
         return provider_pb2.ConfigureResponse(acceptSecrets=True, supportsPreview=False, acceptResources=False)
@@ -311,20 +318,32 @@ def _public(props: Mapping[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in props.items() if not key.startswith("__")}
 
 
-def _without_version(config: dict[str, Any]) -> dict[str, Any]:
-    return {key: value for key, value in config.items() if key != "version"}
+def _unknown(value: Any) -> bool:
+    """A value preview cannot know yet (a key from another resource's output): checked at `up`."""
+    return bool(plain(value) == UNKNOWN)
 
 
-def _config_lookup(variables: Mapping[str, str], args: Mapping[str, Any]) -> Callable[[str], object]:
-    """Namespaced keys (`stripe-apps:apiBase`) from the engine's variables, else its typed args (`apiBase`)."""
+def _secret_if_key(name: str, value: Any) -> Any:
+    spec = CONFIG.get(name)
+    if spec is None or not spec.secret or is_secret(value) or value is None:
+        return value
+    return {SIG_KEY: SECRET_SIG, "value": value}
+
+
+def config_lookup(variables: Mapping[str, str], args: Mapping[str, Any]) -> Callable[[str], object]:
+    """Namespaced keys (`stripe-apps:apiBase`) from a provider's inputs, default and explicit providers alike.
+
+    The engine sends them in `args` by their schema names (`apiBase`): an explicit provider's typed as the schema
+    says (or as strings, which the Node.js SDK makes of every non-string input), the default provider's stack
+    config as strings; `variables` (`stripe-apps:config:apiBase`, all strings) carry the same for engines that
+    send no `args`.
+    """
 
     def lookup(key: str) -> object:
-        if key in variables:
-            return variables[key]
-        value = args.get(key.removeprefix(f"{PACKAGE}:"))
-        if isinstance(value, dict) and "value" in value:  # a secret arg
-            value = value["value"]
-        return value
+        name = key.removeprefix(f"{PACKAGE}:")
+        if name in args:
+            return plain(args[name])
+        return variables.get(f"{PACKAGE}:config:{name}")
 
     return lookup
 

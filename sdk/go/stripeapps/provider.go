@@ -11,6 +11,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
+// The settings of one Stripe account, as the `stripe-apps:*` stack config holds them for the default provider: an explicit provider resource per account lets one program manage several. Keys are secrets wherever they come from.
 type Provider struct {
 	pulumi.ProviderResourceState
 }
@@ -22,6 +23,15 @@ func NewProvider(ctx *pulumi.Context,
 		args = &ProviderArgs{}
 	}
 
+	if args.LiveApiKey != nil {
+		args.LiveApiKey = pulumi.ToSecret(args.LiveApiKey).(pulumi.StringPtrInput)
+	}
+	if args.SandboxApiKey != nil {
+		args.SandboxApiKey = pulumi.ToSecret(args.SandboxApiKey).(pulumi.StringPtrInput)
+	}
+	if args.TestApiKey != nil {
+		args.TestApiKey = pulumi.ToSecret(args.TestApiKey).(pulumi.StringPtrInput)
+	}
 	opts = internal.PkgResourceDefaultOpts(opts)
 	var resource Provider
 	err := ctx.RegisterResource("pulumi:providers:stripe-apps", name, args, &resource, opts...)
@@ -32,10 +42,82 @@ func NewProvider(ctx *pulumi.Context,
 }
 
 type providerArgs struct {
+	// API base URL; https://api.stripe.com by default, the emulator's URL locally.
+	//
+	// Example: `"http://127.0.0.1:12111"`
+	ApiBase *string `pulumi:"apiBase"`
+	// Map from a manifest id to its app object id, as the Dashboard shows it (Stripe's API never does). Stack config written before it was a map, a JSON object in a string, is read too.
+	//
+	// Example: `{"com.example.billing": "app_1NfPz2ExampleApp"}`
+	AppIds map[string]string `pulumi:"appIds"`
+	// The `sk_live_`/`rk_live_` key, for `mode: live`.
+	//
+	// Example: `"rk_live_51NvExample"`
+	LiveApiKey *string `pulumi:"liveApiKey"`
+	// Seconds to wait for installs and uninstalls (120 by default).
+	//
+	// Example: `300`
+	PollTimeout *float64 `pulumi:"pollTimeout"`
+	// The sandbox's `sk_test_`/`rk_test_` key, for `mode: sandbox`.
+	//
+	// Example: `"rk_test_51SbxExample"`
+	SandboxApiKey *string `pulumi:"sandboxApiKey"`
+	// Path of the Stripe CLI for the `cli` uploader; `stripe` by default.
+	//
+	// Example: `"stripe"`
+	StripeCli *string `pulumi:"stripeCli"`
+	// The `sk_test_`/`rk_test_` key: uploads and test-mode objects.
+	//
+	// Example: `"rk_test_51NvExample"`
+	TestApiKey *string `pulumi:"testApiKey"`
+	// Seconds to wait for an upload (300 by default).
+	//
+	// Example: `600`
+	UploadTimeout *float64 `pulumi:"uploadTimeout"`
+	// How AppVersions are uploaded, a value of the `Uploader` enum: `cli`, the Stripe CLI (`stripe apps upload`), the only uploader Stripe offers, or `api`, the local emulator's upload API, refused anywhere else. By default `cli` on Stripe and `api` against the emulator.
+	//
+	// Example: `"cli"`
+	Uploader *string `pulumi:"uploader"`
 }
 
 // The set of arguments for constructing a Provider resource.
 type ProviderArgs struct {
+	// API base URL; https://api.stripe.com by default, the emulator's URL locally.
+	//
+	// Example: `"http://127.0.0.1:12111"`
+	ApiBase pulumi.StringPtrInput
+	// Map from a manifest id to its app object id, as the Dashboard shows it (Stripe's API never does). Stack config written before it was a map, a JSON object in a string, is read too.
+	//
+	// Example: `{"com.example.billing": "app_1NfPz2ExampleApp"}`
+	AppIds pulumi.StringMapInput
+	// The `sk_live_`/`rk_live_` key, for `mode: live`.
+	//
+	// Example: `"rk_live_51NvExample"`
+	LiveApiKey pulumi.StringPtrInput
+	// Seconds to wait for installs and uninstalls (120 by default).
+	//
+	// Example: `300`
+	PollTimeout pulumi.Float64PtrInput
+	// The sandbox's `sk_test_`/`rk_test_` key, for `mode: sandbox`.
+	//
+	// Example: `"rk_test_51SbxExample"`
+	SandboxApiKey pulumi.StringPtrInput
+	// Path of the Stripe CLI for the `cli` uploader; `stripe` by default.
+	//
+	// Example: `"stripe"`
+	StripeCli pulumi.StringPtrInput
+	// The `sk_test_`/`rk_test_` key: uploads and test-mode objects.
+	//
+	// Example: `"rk_test_51NvExample"`
+	TestApiKey pulumi.StringPtrInput
+	// Seconds to wait for an upload (300 by default).
+	//
+	// Example: `600`
+	UploadTimeout pulumi.Float64PtrInput
+	// How AppVersions are uploaded, a value of the `Uploader` enum: `cli`, the Stripe CLI (`stripe apps upload`), the only uploader Stripe offers, or `api`, the local emulator's upload API, refused anywhere else. By default `cli` on Stripe and `api` against the emulator.
+	//
+	// Example: `"cli"`
+	Uploader pulumi.StringPtrInput
 }
 
 func (ProviderArgs) ElementType() reflect.Type {

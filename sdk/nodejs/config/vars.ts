@@ -21,14 +21,14 @@ Object.defineProperty(exports, "apiBase", {
 });
 
 /**
- * JSON object from a manifest id to its app object id, as the Dashboard shows it (Stripe's API never does).
+ * Map from a manifest id to its app object id, as the Dashboard shows it (Stripe's API never does). Stack config written before it was a map, a JSON object in a string, is read too.
  *
- * Example: `"{\"com.example.billing\": \"app_1NfPz2ExampleApp\"}"`
+ * Example: `{"com.example.billing": "app_1NfPz2ExampleApp"}`
  */
-export declare const appIds: string | undefined;
+export declare const appIds: {[key: string]: string} | undefined;
 Object.defineProperty(exports, "appIds", {
     get() {
-        return __config.get("appIds");
+        return __config.getObject<{[key: string]: string}>("appIds");
     },
     enumerable: true,
 });
@@ -49,12 +49,12 @@ Object.defineProperty(exports, "liveApiKey", {
 /**
  * Seconds to wait for installs and uninstalls (120 by default).
  *
- * Example: `"300"`
+ * Example: `300`
  */
-export declare const pollTimeout: string | undefined;
+export declare const pollTimeout: number | undefined;
 Object.defineProperty(exports, "pollTimeout", {
     get() {
-        return __config.get("pollTimeout");
+        return __config.getObject<number>("pollTimeout");
     },
     enumerable: true,
 });
@@ -101,12 +101,12 @@ Object.defineProperty(exports, "testApiKey", {
 /**
  * Seconds to wait for an upload (300 by default).
  *
- * Example: `"600"`
+ * Example: `600`
  */
-export declare const uploadTimeout: string | undefined;
+export declare const uploadTimeout: number | undefined;
 Object.defineProperty(exports, "uploadTimeout", {
     get() {
-        return __config.get("uploadTimeout");
+        return __config.getObject<number>("uploadTimeout");
     },
     enumerable: true,
 });

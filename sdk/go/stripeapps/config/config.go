@@ -18,9 +18,9 @@ func GetApiBase(ctx *pulumi.Context) string {
 	return config.Get(ctx, "stripe-apps:apiBase")
 }
 
-// JSON object from a manifest id to its app object id, as the Dashboard shows it (Stripe's API never does).
+// Map from a manifest id to its app object id, as the Dashboard shows it (Stripe's API never does). Stack config written before it was a map, a JSON object in a string, is read too.
 //
-// Example: `"{\"com.example.billing\": \"app_1NfPz2ExampleApp\"}"`
+// Example: `{"com.example.billing": "app_1NfPz2ExampleApp"}`
 func GetAppIds(ctx *pulumi.Context) string {
 	return config.Get(ctx, "stripe-apps:appIds")
 }
@@ -34,9 +34,9 @@ func GetLiveApiKey(ctx *pulumi.Context) string {
 
 // Seconds to wait for installs and uninstalls (120 by default).
 //
-// Example: `"300"`
-func GetPollTimeout(ctx *pulumi.Context) string {
-	return config.Get(ctx, "stripe-apps:pollTimeout")
+// Example: `300`
+func GetPollTimeout(ctx *pulumi.Context) float64 {
+	return config.GetFloat64(ctx, "stripe-apps:pollTimeout")
 }
 
 // The sandbox's `sk_test_`/`rk_test_` key, for `mode: sandbox`.
@@ -62,9 +62,9 @@ func GetTestApiKey(ctx *pulumi.Context) string {
 
 // Seconds to wait for an upload (300 by default).
 //
-// Example: `"600"`
-func GetUploadTimeout(ctx *pulumi.Context) string {
-	return config.Get(ctx, "stripe-apps:uploadTimeout")
+// Example: `600`
+func GetUploadTimeout(ctx *pulumi.Context) float64 {
+	return config.GetFloat64(ctx, "stripe-apps:uploadTimeout")
 }
 
 // How AppVersions are uploaded, a value of the `Uploader` enum: `cli`, the Stripe CLI (`stripe apps upload`), the only uploader Stripe offers, or `api`, the local emulator's upload API, refused anywhere else. By default `cli` on Stripe and `api` against the emulator.
