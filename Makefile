@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 WITH_ENV := . scripts/env.sh &&
 
-.PHONY: setup engine browser bytecode demo demo-down test test-fast lint schema sdk node-examples dist reliability bench bench-ci
+.PHONY: setup engine browser bytecode demo demo-down test test-fast lint schema sdk node-examples dist dist-go reliability bench bench-ci
 setup: $(VENV)/.installed $(VENV)/.devtools
 
 $(VENV)/.installed: pyproject.toml
@@ -62,6 +62,10 @@ node-examples: setup
 # The release artifacts in dist/, one version (provider/pulumi_stripe_apps/__init__.py) in each: see scripts/dist.py.
 dist: setup
 	$(VENV)/bin/python scripts/dist.py --out dist
+
+# The Go SDK module alone, into dist/goproxy (a Go module proxy's file layout); `make dist` writes it too.
+dist-go: setup
+	$(VENV)/bin/python scripts/dist_go.py --out dist
 
 bench: setup engine
 	$(WITH_ENV) python -m scripts.bench --size full

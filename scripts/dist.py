@@ -11,6 +11,7 @@
   `pulumi plugin install resource stripe-apps VERSION --file ARCHIVE`.
 - `pulumi-stripe-apps-VERSION.tgz`: the npm package of sdk/nodejs, compiled (JavaScript and .d.ts in `bin/`) with
   no install-time script, its `pulumi` metadata naming the plugin and version.
+- `goproxy/`: the Go SDK module at vVERSION in a Go module proxy's file layout (scripts/dist_go.py, `make dist-go`).
 
 Every file that states the version (schema.json and what `make sdk` generates from it) is checked first: a stale one
 stops the build with the command that regenerates it.
@@ -27,6 +28,8 @@ import sys
 import tarfile
 import tempfile
 from pathlib import Path
+
+from dist_go import build_goproxy
 
 from pulumi_stripe_apps import __version__
 from stripe_apps_devtools import npm
@@ -155,6 +158,7 @@ def build(out: Path) -> list[Path]:
         wheel,
         build_plugin(out, wheel, version),
         build_npm(out, version),
+        build_goproxy(out, version),
     ]
 
 
