@@ -137,7 +137,9 @@ def build_schema() -> dict[str, Any]:
         },
         "types": {token(choices.name): _enum_type(choices) for choices in _enums()},
         "language": {
-            "python": {"packageName": "pulumi_stripe_apps"},
+            # A Python SDK generated from this schema gets a name of its own: `pulumi_stripe_apps` is the package of
+            # the dynamic resources, which it would shadow.
+            "python": {"packageName": "pulumi_stripe_apps_native"},
             "nodejs": {"packageName": "pulumi-stripe-apps", "dependencies": {"@pulumi/pulumi": "^3.0.0"}},
             "go": {"importBasePath": f"{GO_MODULE}/go/stripeapps", "modulePath": GO_MODULE},
         },

@@ -121,3 +121,9 @@ def test_registry_metadata() -> None:
     for key in ("repository", "homepage"):
         assert schema[key].startswith("https://github.com/"), key
     assert schema["publisher"]
+
+
+def test_a_generated_python_sdk_cannot_shadow_the_dynamic_package() -> None:
+    package_name = build_schema()["language"]["python"]["packageName"]
+    assert package_name.isidentifier() and package_name != "pulumi_stripe_apps"
+    assert not (ROOT / "provider" / package_name).exists()
