@@ -62,6 +62,17 @@ def stated_versions() -> dict[str, str]:
     }
 
 
+def pinned_versions() -> dict[str, str]:
+    """The examples' and templates' requirements, each pinning this package (`pulumi-stripe-apps==VERSION`)."""
+    pins = {}
+    for requirements in sorted([*ROOT.glob("examples/*/requirements.txt"), *ROOT.glob("templates/*/requirements.txt")]):
+        for line in requirements.read_text().splitlines():
+            name, _, version = line.partition("==")
+            if name.strip() == "pulumi-stripe-apps":
+                pins[str(requirements.relative_to(ROOT))] = version.strip()
+    return pins
+
+
 def _yaml_version(path: Path) -> str:
     """The top-level `version:` of a Pulumi YAML file (one line; no YAML parser needed)."""
     for line in path.read_text().splitlines():
@@ -75,6 +86,10 @@ def check_stamps(version: str) -> None:
     if stale:
         listed = ", ".join(f"{name} says {stated}" for name, stated in stale.items())
         raise DistError(f"the version is {version} but {listed}: run `make schema sdk` and commit the result")
+    unpinned = {name: pinned for name, pinned in pinned_versions().items() if pinned != version}
+    if unpinned:
+        listed = ", ".join(f"{name} pins {pinned}" for name, pinned in unpinned.items())
+        raise DistError(f"the version is {version} but {listed}: pin pulumi-stripe-apps=={version} there")
 
 
 def plugin_archive_name(version: str) -> str:

@@ -34,7 +34,7 @@ HOSTS_DIR="$ENGINE_DIR/language-hosts"
 HOSTS_SDK_VERSION="${STRIPE_APPS_HOSTS_SDK_VERSION:-3.272.0}"
 HOST_SOURCES=("$HERE/../devtools/stripe_apps_devtools" "$HERE/../provider/pulumi_stripe_apps/__init__.py"
   "$HERE/../provider/pulumi_stripe_apps/enginewatch.py")
-INSTALLED_TOOLS=(pulumi pulumi-language-python-exec pulumi-resource-pulumi-python pulumi-language-yaml)
+INSTALLED_TOOLS=(pulumi-language-python-exec pulumi-resource-pulumi-python pulumi-language-yaml)
 
 ensure_language_hosts() {
   local venv="$HOSTS_DIR/venv-$HOSTS_SDK_VERSION"
@@ -64,7 +64,16 @@ ensure_language_hosts() {
     mv -T "$staged" "$code" 2>/dev/null || rm -rf "$staged"  # another checkout may have copied the same code
   fi
   mkdir -p "$INSTALL_BIN"
-  for tool in "${INSTALLED_TOOLS[@]}"; do ln -sfn "$BIN_DIR/$tool" "$INSTALL_BIN/$tool"; done
+  # Replaced only when they differ: other checkouts' tests may be running these.
+  for tool in "${INSTALLED_TOOLS[@]}"; do
+    [ "$BIN_DIR/$tool" -ef "$INSTALL_BIN/$tool" ] || ln -sfn "$BIN_DIR/$tool" "$INSTALL_BIN/$tool"
+  done
+  # `pulumi` itself is a hard link (a copy across file systems): the CLI looks for its language hosts beside its own
+  # resolved path first, which must be this directory, not BIN_DIR.
+  if [ -L "$INSTALL_BIN/pulumi" ] || ! [ "$BIN_DIR/pulumi" -ef "$INSTALL_BIN/pulumi" ]; then
+    ln -f "$BIN_DIR/pulumi" "$INSTALL_BIN/pulumi.new" 2>/dev/null || cp -f "$BIN_DIR/pulumi" "$INSTALL_BIN/pulumi.new"
+    mv -f "$INSTALL_BIN/pulumi.new" "$INSTALL_BIN/pulumi"
+  fi
   write_launchers "$INSTALL_BIN" "$code/venv/bin/python"
 }
 
