@@ -61,6 +61,10 @@ class PollTimeoutError(StripeAppsError):
     """An asynchronous Stripe transition did not end before our deadline."""
 
 
+class OperationCancelledError(StripeAppsError):
+    """The engine cancelled the operation (Ctrl-C) while it waited for Stripe."""
+
+
 def default_fix(error: StripeAppsError) -> str | None:
     """What to do about an error no caller knows better about, by its HTTP status."""
     if error.http_status == 401:

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from pulumi_stripe_apps.errors import StripeAppsError, upload_key_fix
+from pulumi_stripe_apps.poll import remaining, timeout_fix
 from pulumi_stripe_apps.retry import RATE_LIMIT_RETRIES, backoff
 from pulumi_stripe_apps.settings import APP_IDS_HELP, Settings
 from pulumi_stripe_apps.stripe_api import CLIENTS
@@ -304,6 +305,7 @@ class CliUploader:
         """The CLI's exit code and its transcript (stdout, then stderr), the key redacted."""
         env = {**os.environ, "STRIPE_CLI_TELEMETRY_OPTOUT": "1"}
         command = [self._command, "apps", "upload", "--api-key", self._key]
+        limit = remaining(self._timeout)
         try:
             done = subprocess.run(
                 command,
@@ -312,7 +314,7 @@ class CliUploader:
                 input=CONFIRMATION,
                 capture_output=True,
                 text=True,
-                timeout=self._timeout,
+                timeout=limit,
                 check=False,
             )
         except FileNotFoundError:
@@ -326,8 +328,8 @@ class CliUploader:
             raise StripeAppsError(
                 "uploading",
                 subject,
-                f"`stripe apps upload` did not finish within {self._timeout:.0f}s",
-                fix="raise stripe-apps:uploadTimeout, or run the upload by hand to see where it waits",
+                f"`stripe apps upload` did not finish within {limit:.0f}s",
+                fix=timeout_fix("raise stripe-apps:uploadTimeout, or run the upload by hand to see where it waits"),
             ) from None
         return done.returncode, self._redact(done.stdout + "\n" + done.stderr)
 

@@ -24,7 +24,7 @@ import grpc
 from google.protobuf import empty_pb2, json_format, struct_pb2
 from pulumi.runtime.proto import engine_pb2, engine_pb2_grpc, plugin_pb2, provider_pb2, provider_pb2_grpc
 
-from pulumi_stripe_apps import __version__
+from pulumi_stripe_apps import __version__, poll
 from pulumi_stripe_apps.errors import StripeAppsError
 from pulumi_stripe_apps.fields import Change, Field, Policy, whole_property
 from pulumi_stripe_apps.native.marshal import SECRET_SIG, SIG_KEY, UNKNOWN, Names, is_secret, plain, to_core, to_struct
@@ -110,6 +110,8 @@ class StripeAppsProvider(provider_pb2_grpc.ResourceProviderServicer):
     def __init__(self, log: EngineLog, output: CallOutput | None = None) -> None:
         self._log = log
         self._output = output
+        # Set by the engine's Cancel; every Create, Update and Delete waits on it (poll.engine_operation).
+        self._cancelled = threading.Event()
         self._kinds = {
             token("AppVersion"): Kind.of(AppVersionProvider(), VERSION_FIELDS),
             token("AppInstallation"): Kind.of(AppInstallationProvider(), INSTALL_FIELDS),
@@ -127,7 +129,9 @@ class StripeAppsProvider(provider_pb2_grpc.ResourceProviderServicer):
         return provider_pb2.GetSchemaResponse(schema=render_schema())
 
     def Cancel(self, request: empty_pb2.Empty, context: grpc.ServicerContext) -> empty_pb2.Empty:
-        # Every wait in the core has its own deadline; nothing is left running to stop.
+        # The engine is stopping (Ctrl-C): waits for Stripe end now and fail their operation. What
+        # Stripe made stays; the next `up` finds it (creates are idempotent by design).
+        self._cancelled.set()
         return empty_pb2.Empty()
 
     def CheckConfig(self, request: provider_pb2.CheckRequest, context: grpc.ServicerContext) -> Any:
@@ -205,7 +209,8 @@ class StripeAppsProvider(provider_pb2_grpc.ResourceProviderServicer):
     def Create(self, request: provider_pb2.CreateRequest, context: grpc.ServicerContext) -> Any:
         def create(kind: Kind) -> provider_pb2.CreateResponse:
             props, secret = to_core(request.properties, kind.names)
-            result = kind.provider.create(props)
+            with poll.engine_operation("create", request.timeout, self._cancelled):
+                result = kind.provider.create(props)
             outs = to_struct(result.outs or {}, kind.names, secret | kind.secret_outputs)
             return provider_pb2.CreateResponse(id=result.id, properties=outs)
 
@@ -239,7 +244,8 @@ class StripeAppsProvider(provider_pb2_grpc.ResourceProviderServicer):
         def update(kind: Kind) -> provider_pb2.UpdateResponse:
             olds, _ = to_core(request.olds, kind.names)
             news, secret = to_core(request.news, kind.names)
-            result = kind.provider.update(request.id, _public(olds), news)
+            with poll.engine_operation("update", request.timeout, self._cancelled):
+                result = kind.provider.update(request.id, _public(olds), news)
             outs = to_struct(result.outs or {}, kind.names, secret | kind.secret_outputs)
             return provider_pb2.UpdateResponse(properties=outs)
 
@@ -248,7 +254,8 @@ class StripeAppsProvider(provider_pb2_grpc.ResourceProviderServicer):
     def Delete(self, request: provider_pb2.DeleteRequest, context: grpc.ServicerContext) -> Any:
         def delete(kind: Kind) -> empty_pb2.Empty:
             props, _ = to_core(request.properties, kind.names)
-            kind.provider.delete(request.id, _public(props))
+            with poll.engine_operation("delete", request.timeout, self._cancelled):
+                kind.provider.delete(request.id, _public(props))
             return empty_pb2.Empty()
 
         return self._serve(request, context, delete)

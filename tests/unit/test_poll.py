@@ -1,0 +1,93 @@
+"""Waits for Stripe: the stack's timeout, a resource's customTimeouts for one operation, and the engine's Cancel."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from pulumi_stripe_apps import poll
+from pulumi_stripe_apps.errors import OperationCancelledError, PollTimeoutError
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.now += seconds
+
+
+def test_the_stack_timeout_names_the_stack_setting() -> None:
+    clock = FakeClock()
+    with pytest.raises(PollTimeoutError) as ran_out:
+        poll.wait_until(
+            lambda: "installing",
+            lambda _: False,
+            timeout=5,
+            action="installing",
+            subject="s",
+            sleep=clock.sleep,
+            clock=clock,
+        )
+    assert "still 'installing' after 5s" in str(ran_out.value) and "stripe-apps:pollTimeout" in str(ran_out.value)
+    assert 5 <= clock.now < 5.5  # the last nap is cut to the deadline
+
+
+def test_a_custom_timeout_replaces_the_stack_timeout_and_names_itself() -> None:
+    with poll.engine_operation("create", 0.2, threading.Event()), pytest.raises(PollTimeoutError) as ran_out:
+        poll.wait_until(lambda: "installing", lambda _: False, timeout=600, action="installing", subject="s")
+    message = str(ran_out.value)
+    assert "after 0.2s (customTimeouts.create)" in message and "raise customTimeouts.create" in message
+    assert "pollTimeout" not in message
+    assert poll.remaining(600) == 600  # outside the operation, the stack's timeout again
+
+
+def test_no_custom_timeout_leaves_the_stack_timeout() -> None:
+    with poll.engine_operation("update", 0, threading.Event()):
+        assert poll.remaining(120) == 120
+        assert poll.timeout_fix("raise stripe-apps:uploadTimeout") == "raise stripe-apps:uploadTimeout"
+
+
+def test_cancel_wakes_a_sleeping_wait_and_fails_it_naming_the_cancel() -> None:
+    fetched, cancelled = threading.Event(), threading.Event()
+    outcome: list[BaseException] = []
+
+    def waiting() -> None:
+        def fetch() -> str:
+            fetched.set()
+            return "installing"
+
+        try:
+            with poll.engine_operation("create", 0, cancelled):
+                poll.wait_until(
+                    fetch, lambda _: False, timeout=600, action="installing", subject="install x", interval=600
+                )
+        except BaseException as error:  # handed to the test thread, which asserts on it
+            outcome.append(error)
+
+    worker = threading.Thread(target=waiting)
+    worker.start()
+    assert fetched.wait(10)
+    cancelled.set()
+    worker.join(10)
+    assert not worker.is_alive()
+    [error] = outcome
+    assert isinstance(error, OperationCancelledError)
+    assert "installing install x failed: cancelled" in str(error) and "run `pulumi up` again" in str(error)
+
+
+def test_no_wait_starts_once_cancelled_and_other_operations_are_not_cancelled() -> None:
+    cancelled = threading.Event()
+    cancelled.set()
+    calls: list[int] = []
+    with poll.engine_operation("delete", 0, cancelled), pytest.raises(OperationCancelledError):
+        poll.wait_until(lambda: calls.append(1), lambda _: True, timeout=5, action="uninstalling", subject="s")
+    assert calls == []
+    with poll.engine_operation("delete", 0, threading.Event()):
+        poll.wait_until(lambda: calls.append(1), lambda _: True, timeout=5, action="uninstalling", subject="s")
+    poll.wait_until(lambda: calls.append(1), lambda _: True, timeout=5, action="uninstalling", subject="s")
+    assert calls == [1, 1]
