@@ -1,0 +1,60 @@
+"""A Go user: the SDK module resolved from the release's goproxy/ before their usual Go proxy, the program from the
+README, built by `pulumi up` with the Go on this machine."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.support.consumer import Artifacts, UserMachine, lifecycle, readme_project
+from tests.support.surfaces import Surface
+
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+APP = Path(__file__).resolve().parents[2] / "examples" / "yaml" / "app"
+SDK_MODULE = "github.com/pulumi-stripe-apps/pulumi-stripe-apps/sdk"
+
+
+def go_installation() -> dict[str, str]:
+    """The Go this machine has, as its user's shell would give it: `go` on PATH, their Go settings (GOENV), and Go's
+    shared build and module caches, so a program's dependencies are compiled once for every test and session."""
+    go = shutil.which("go")
+    assert go is not None, "the Go consumer test needs `go` on PATH"
+    settings = json.loads(
+        subprocess.run(
+            [go, "env", "-json", "GOENV", "GOCACHE", "GOMODCACHE"], capture_output=True, text=True, check=True
+        ).stdout
+    )
+    return {"GO_BIN": str(Path(go).resolve().parent), **settings}
+
+
+def forget_cached_sdk(module_cache: Path) -> None:
+    """Drops earlier downloads of the SDK module from the shared module cache: a release has one version, and a copy
+    of that version cached from an older build would be used instead of the goproxy/ being tested."""
+    for cached in (
+        module_cache / SDK_MODULE.rsplit("/", 1)[0],
+        module_cache / "cache" / "download" / SDK_MODULE.rsplit("/", 1)[0],
+    ):
+        if cached.exists():
+            subprocess.run(["chmod", "-R", "u+w", str(cached)], check=True)  # the module cache is read-only
+            shutil.rmtree(cached)
+
+
+def test_go_user(user_machine: UserMachine, artifacts: Artifacts, consumer_surface: Surface) -> None:
+    go = go_installation()
+    forget_cached_sdk(Path(go["GOMODCACHE"]))
+    path = os.pathsep.join(
+        (str(user_machine.engine_bin), go["GO_BIN"], *user_machine.env()["PATH"].split(os.pathsep)[1:])
+    )
+    go_user = dataclasses.replace(
+        user_machine,
+        variables={"PATH": path, "GOENV": go["GOENV"], "GOCACHE": go["GOCACHE"], "GOMODCACHE": go["GOMODCACHE"]},
+    )
+    project = readme_project(go_user, artifacts, "go", f"go-{consumer_surface.name}", APP)
+    assert f"{SDK_MODULE} v{artifacts.version}" in (project / "go.mod").read_text()
+    lifecycle(go_user, project, consumer_surface, "installId")
