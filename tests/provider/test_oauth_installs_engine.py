@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pulumi
 import pytest
+from pulumi import automation as auto
 
 from pulumi_stripe_apps import AppInstallation, AppVersion
 from tests.support.apps import write_app
@@ -19,6 +20,8 @@ from tests.support.surfaces import Surface
 # S256 challenges: BASE64URL(SHA256(verifier)) for the verifier of RFC 7636 appendix B and for another one.
 CHALLENGE = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
 NEW_CHALLENGE = "VGFNYFdme_HcTJwm-znF39gBDerliKuY8ouMmYX6Ygc"
+# A code verifier of 64 characters (RFC 7636 allows 43 to 128): what a mix-up passes instead of its challenge.
+VERIFIER = "M25iVXpKU3puUjFaYWg3T1NDTDQtcW1ROUY2dXp1c2pNZkx2aVZ0cTBNZ1NjRW1x"
 
 
 def oauth_program(front: str, app_dir: Path, account: str, challenge: str) -> Callable[[], None]:
@@ -72,6 +75,7 @@ def test_a_code_challenge_gets_a_secret_auth_code_and_a_new_challenge_a_new_code
     assert up.outputs["auth_code"].secret and up.outputs["auth_code"].value == install["auth_code"]
     assert install["auth_code"].startswith("ac_") and install["account"] == account
     assert_stored_only_encrypted(engine, install["auth_code"])
+    assert install["auth_code"] not in up.stdout + up.stderr
     stack.preview(expect_no_changes=True)
     stack.refresh(expect_no_changes=True)
 
@@ -82,4 +86,14 @@ def test_a_code_challenge_gets_a_secret_auth_code_and_a_new_challenge_a_new_code
     assert after["id"] == install["id"] == renewed.outputs["id"].value
     assert renewed.outputs["auth_code"].value == after["auth_code"] != install["auth_code"]
     assert_stored_only_encrypted(engine, after["auth_code"])
+    assert after["auth_code"] not in renewed.stdout + renewed.stderr
     stack.preview(expect_no_changes=True)
+
+    # The verifier passed where its challenge belongs fails at preview, naming the property and the fix.
+    stack.workspace.program = oauth_program(front, app_dir, account, VERIFIER)
+    with pytest.raises(auto.CommandError) as refused:
+        stack.preview()
+    message = str(refused.value)
+    assert "code_challenge is 64 characters" in message, message
+    assert "BASE64URL(SHA256(code_verifier))" in message, message
+    assert f"property {'codeChallenge' if front == 'native' else 'code_challenge'} value" in message, message

@@ -661,7 +661,7 @@ def _check_pkce(checked: dict[str, Any]) -> list[CheckFailure]:
             CheckFailure("code_challenge_method", f"code_challenge_method is {method!r}; Stripe accepts only 'S256'")
         )
     if not is_unknown(challenge) and (not isinstance(challenge, str) or not S256_CHALLENGE.fullmatch(challenge)):
-        # The value is not repeated: a verifier passed by mistake must not reach logs.
+        # The value is not repeated: it may be a verifier passed by mistake (the engine shows it unless it is secret).
         shape = f"{len(challenge)} characters" if isinstance(challenge, str) else f"a {type(challenge).__name__}"
         failures.append(
             CheckFailure(
