@@ -9,6 +9,7 @@ wait then ends at once. The dynamic front runs outside any (Pulumi's dynamic hos
 from __future__ import annotations
 
 import contextlib
+import subprocess
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -22,6 +23,8 @@ T = TypeVar("T")
 
 # Outside an engine operation nothing cancels a wait: this one is never set.
 NEVER = threading.Event()
+# How often a running command is checked for Cancel: the longest a cancelled command outlives it.
+COMMAND_CHECK_INTERVAL = 0.2
 
 
 @dataclass(frozen=True)
@@ -112,3 +115,29 @@ def wait_until(
             )
         nap(min(interval, max(0.0, deadline - clock())))
         interval = min(interval * 1.5, max_interval)
+
+
+def run_command(
+    command: list[str], *, cwd: str, env: dict[str, str], stdin: str, timeout: float, action: str, subject: str
+) -> subprocess.CompletedProcess[str]:
+    """Runs `command` to its end, as `subprocess.run` with captured text output would, but a Cancel kills it and
+    fails the operation. Raises `subprocess.TimeoutExpired` (the command killed) after `timeout` seconds."""
+    cancelled = _CANCELLED.get()
+    deadline = time.monotonic() + timeout
+    process = subprocess.Popen(
+        command, cwd=cwd, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    pending: str | None = stdin
+    with process:
+        while True:
+            try:
+                left = max(0.0, deadline - time.monotonic())
+                stdout, stderr = process.communicate(pending, timeout=min(COMMAND_CHECK_INTERVAL, left))
+                return subprocess.CompletedProcess(command, process.returncode, stdout, stderr)
+            except subprocess.TimeoutExpired:
+                pending = None  # sent with the first call; the output read so far is kept for the next
+                if cancelled.is_set() or time.monotonic() >= deadline:
+                    process.kill()
+                    process.communicate()
+                    stop_if_cancelled(action, subject)
+                    raise subprocess.TimeoutExpired(command, timeout) from None

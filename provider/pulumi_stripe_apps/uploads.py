@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from pulumi_stripe_apps.errors import StripeAppsError, upload_key_fix
-from pulumi_stripe_apps.poll import remaining, timeout_fix
+from pulumi_stripe_apps.poll import remaining, run_command, timeout_fix
 from pulumi_stripe_apps.retry import RATE_LIMIT_RETRIES, backoff
 from pulumi_stripe_apps.settings import APP_IDS_HELP, Settings
 from pulumi_stripe_apps.stripe_api import CLIENTS
@@ -307,15 +307,14 @@ class CliUploader:
         command = [self._command, "apps", "upload", "--api-key", self._key]
         limit = remaining(self._timeout)
         try:
-            done = subprocess.run(
+            done = run_command(
                 command,
-                cwd=app_dir,
+                cwd=str(app_dir),
                 env=env,
-                input=CONFIRMATION,
-                capture_output=True,
-                text=True,
+                stdin=CONFIRMATION,
                 timeout=limit,
-                check=False,
+                action="uploading",
+                subject=subject,
             )
         except FileNotFoundError:
             raise StripeAppsError(

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import threading
+from pathlib import Path
 
 import pytest
 
@@ -91,3 +95,59 @@ def test_no_wait_starts_once_cancelled_and_other_operations_are_not_cancelled() 
         poll.wait_until(lambda: calls.append(1), lambda _: True, timeout=5, action="uninstalling", subject="s")
     poll.wait_until(lambda: calls.append(1), lambda _: True, timeout=5, action="uninstalling", subject="s")
     assert calls == [1, 1]
+
+
+# A command that hangs once started (as a stuck `stripe apps upload` would), after saying so in a file.
+HANGING = (
+    "import pathlib, sys, time; pathlib.Path(sys.argv[1]).write_text('started'); sys.stdin.read(); time.sleep(600)"
+)
+
+
+def test_a_command_runs_to_its_end_with_its_input() -> None:
+    echo = [sys.executable, "-c", "import sys; print(sys.stdin.read().upper())"]
+    done = poll.run_command(echo, cwd=".", env=dict(os.environ), stdin="y\n", timeout=30, action="a", subject="s")
+    assert (done.returncode, done.stdout) == (0, "Y\n\n")
+
+
+def test_cancel_kills_a_running_command_and_fails_the_operation(tmp_path: Path) -> None:
+    marker, cancelled = tmp_path / "started", threading.Event()
+    outcome: list[BaseException] = []
+
+    def running() -> None:
+        try:
+            with poll.engine_operation("create", 0, cancelled):
+                poll.run_command(
+                    [sys.executable, "-c", HANGING, str(marker)],
+                    cwd=".",
+                    env=dict(os.environ),
+                    stdin="y\n",
+                    timeout=600,
+                    action="uploading",
+                    subject="app version x@1.0.0",
+                )
+        except BaseException as error:  # handed to the test thread, which asserts on it
+            outcome.append(error)
+
+    worker = threading.Thread(target=running)
+    worker.start()
+    poll.wait_until(marker.exists, bool, timeout=30, action="starting", subject="the command")
+    cancelled.set()
+    worker.join(10)
+    assert not worker.is_alive()
+    [error] = outcome
+    assert isinstance(error, OperationCancelledError) and "uploading app version x@1.0.0 failed: cancelled" in str(
+        error
+    )
+
+
+def test_a_command_past_its_timeout_is_killed() -> None:
+    with pytest.raises(subprocess.TimeoutExpired):
+        poll.run_command(
+            [sys.executable, "-c", "import time; time.sleep(600)"],
+            cwd=".",
+            env=dict(os.environ),
+            stdin="",
+            timeout=0.3,
+            action="uploading",
+            subject="s",
+        )
