@@ -124,7 +124,13 @@ class PythonLanguageHost(LanguageHost):
         self._executor = executor
 
     def About(self, request: Any, context: Any) -> language_pb2.AboutResponse:  # noqa: N802
-        return language_pb2.AboutResponse(executable=sys.executable, version=sys.version.split()[0])
+        # The interpreter programs run on by default (`pulumi about`), not the host's own Python.
+        python = python_for("", {})
+        try:
+            done = subprocess.run([python, "--version"], capture_output=True, text=True, check=False)
+        except OSError:
+            return language_pb2.AboutResponse(executable=python)
+        return language_pb2.AboutResponse(executable=python, version=done.stdout.strip().removeprefix("Python "))
 
     def Run(self, request: language_pb2.RunRequest, context: Any) -> language_pb2.RunResponse:  # noqa: N802
         options = json_format.MessageToDict(request.info.options) if request.info.HasField("options") else {}
