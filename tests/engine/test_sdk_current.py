@@ -67,10 +67,7 @@ def test_generated_go_sdk_compiles(tmp_path: Path) -> None:
     (module / "go.mod").write_text(
         "module consumer\n\ngo 1.26\n\n"
         f"require (\n\t{sdk_module} v0.0.0\n\tgithub.com/pulumi/pulumi/sdk/v3 v3.274.1\n)\n\n"
-        f"replace {sdk_module} => {SDK}\n\n"
-        # sdk/v3's own replace lines (see scripts/gen_sdk/go.mod).
-        "replace github.com/atotto/clipboard => github.com/tgummerer/clipboard v0.0.0-20241001131231-d02d263e614e\n\n"
-        "replace golang.org/x/text => golang.org/x/text v0.41.0\n"
+        f"replace {sdk_module} => {SDK}\n"
     )
     (module / "main.go").write_text(
         "package main\n\n"
@@ -93,6 +90,8 @@ def test_generated_go_sdk_compiles(tmp_path: Path) -> None:
         "}\n"
     )
     env = {**os.environ, "GOTOOLCHAIN": "local", "CGO_ENABLED": "0", "GOFLAGS": "-mod=mod"}
-    for args in (["mod", "tidy"], ["build", "-trimpath", "-tags", "osusergo,grpcnotrace", "-o", os.devnull, "."]):
+    # A plain `go build`, as the Go language host runs it: the programs of the plan and consumer tests, with the same
+    # dependencies, then reuse what this one compiled from Go's build cache.
+    for args in (["mod", "tidy"], ["build", "-o", os.devnull, "."]):
         done = subprocess.run(["go", *args], cwd=module, env=env, capture_output=True, text=True, check=False)
         assert done.returncode == 0, f"go {' '.join(args)} failed:\n{done.stderr[-4000:]}"

@@ -25,6 +25,7 @@ from tests.support.surfaces import Surface
 
 PROGRAMS = Path(__file__).resolve().parent / "programs" / "plan"
 SDK = Path(__file__).resolve().parents[2] / "sdk"
+GO_PROJECT = "name: stripe-apps-plan\nruntime:\n  name: go\n  options:\n    {options}\n"
 QUIET_OPS = frozenset({"same", "read", "refresh"})  # steps that change nothing
 Steps = dict[str, list[str]]
 pytestmark = pytest.mark.e2e
@@ -95,15 +96,20 @@ def stack_config(project: LanguageExample) -> Callable[[str, str | None], None]:
 
 def go(tmp_path: Path, engine: EngineSandbox, surface: Surface) -> PlannedProject:
     """The Go program against the checkout's sdk/ (a `replace` line), its dependencies installed by `pulumi install`
-    (the Go host's `go mod tidy`); `go build` reuses Go's shared build and module caches."""
+    (the Go host's `go mod tidy`), built once by the Go host into the project's `buildTarget`, then run as the
+    prebuilt `binary` by every command (the program never changes; each `go build` would cost a link)."""
     program = {
-        "Pulumi.yaml": "name: stripe-apps-plan\nruntime: go\n",
+        "Pulumi.yaml": GO_PROJECT.format(options="buildTarget: bin/plan"),
         "go.mod": (PROGRAMS / "go" / "go.mod.tmpl").read_text().replace("__SDK__", str(SDK)),
         "main.go": (PROGRAMS / "go" / "main.go").read_text(),
     }
     project = LanguageExample("yaml", tmp_path, engine, surface, program)
     project.env.update(GOTOOLCHAIN="local", GOFLAGS="-mod=mod")
     project.run("install", "--no-plugins")  # the plugin is on PATH, not in a plugin cache
+    project.run("stack", "select", "--create", "build")
+    project.run("preview")  # the Go host builds bin/plan (the program declares nothing that needs config to preview)
+    project.run("stack", "rm", "build", "--yes")
+    (project.dir / "Pulumi.yaml").write_text(GO_PROJECT.format(options="binary: bin/plan"))
     return PlannedProject(project, stack_config(project))
 
 
