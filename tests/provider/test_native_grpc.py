@@ -382,3 +382,54 @@ def test_the_console_script_prints_its_port_and_serves(tmp_path: Path) -> None:
             assert info.version
         finally:
             process.kill()
+
+
+def test_custom_timeouts_bound_the_waits_of_update_and_delete(
+    configured: provider_pb2_grpc.ResourceProviderStub, surface: Surface, tmp_path: Path
+) -> None:
+    """The engine's `timeout` (a resource's customTimeouts) bounds each operation's wait; Stripe finishes later."""
+    app_dir = write_app(tmp_path / "billing")
+    version_inputs = configured.Check(
+        provider_pb2.CheckRequest(urn=urn(VERSION, "v"), type=VERSION, news=struct({"appDir": str(app_dir)}))
+    ).inputs
+    version = plain(
+        configured.Create(
+            provider_pb2.CreateRequest(urn=urn(VERSION, "v"), type=VERSION, properties=version_inputs)
+        ).properties
+    )
+    news = struct({"app": version["app"], "version": "1.0.0", "mode": "test"})
+    inputs = configured.Check(provider_pb2.CheckRequest(urn=urn(INSTALL, "i"), type=INSTALL, news=news)).inputs
+    installed = configured.Create(provider_pb2.CreateRequest(urn=urn(INSTALL, "i"), type=INSTALL, properties=inputs))
+    surface.control.transitions(install="delayed", uninstall="delayed", delay_ms=60_000)
+
+    def update(timeout: float) -> provider_pb2.UpdateResponse:
+        request = provider_pb2.UpdateRequest(
+            id=installed.id,
+            urn=urn(INSTALL, "i"),
+            type=INSTALL,
+            olds=installed.properties,
+            news=inputs,
+            timeout=timeout,
+        )
+        reply: provider_pb2.UpdateResponse = configured.Update(request)
+        return reply
+
+    def delete(timeout: float) -> None:
+        configured.Delete(
+            provider_pb2.DeleteRequest(
+                id=installed.id, urn=urn(INSTALL, "i"), type=INSTALL, properties=installed.properties, timeout=timeout
+            )
+        )
+
+    with pytest.raises(grpc.RpcError) as bounded_update:
+        update(0.5)
+    assert "still installing after 0.5s (customTimeouts.update)" in str(bounded_update.value.details())
+    surface.control.transitions(install="immediate")  # the retry's reinstall ends at once, the pending one when due
+    surface.control.advance_clock(61)
+    assert plain(update(0).properties)["status"] == "installed"
+    with pytest.raises(grpc.RpcError) as bounded_delete:
+        delete(0.5)
+    assert "still uninstalling after 0.5s (customTimeouts.delete)" in str(bounded_delete.value.details())
+    surface.control.advance_clock(61)  # the pending uninstall ends: the retry finds the install gone
+    delete(0)
+    assert objects(surface.control, "install") == []
