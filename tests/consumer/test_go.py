@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support import readme_install
 from tests.support.consumer import Artifacts, UserMachine, lifecycle, readme_project
 from tests.support.surfaces import Surface
 
@@ -45,16 +46,38 @@ def forget_cached_sdk(module_cache: Path) -> None:
             shutil.rmtree(cached)
 
 
-def test_go_user(user_machine: UserMachine, artifacts: Artifacts, consumer_surface: Surface) -> None:
+def go_user(machine: UserMachine) -> UserMachine:
+    """machine, with this machine's Go installation on its PATH; the SDK module is fetched afresh."""
     go = go_installation()
     forget_cached_sdk(Path(go["GOMODCACHE"]))
-    path = os.pathsep.join(
-        (str(user_machine.engine_bin), go["GO_BIN"], *user_machine.env()["PATH"].split(os.pathsep)[1:])
-    )
-    go_user = dataclasses.replace(
-        user_machine,
+    path = os.pathsep.join((str(machine.engine_bin), go["GO_BIN"], *machine.env()["PATH"].split(os.pathsep)[1:]))
+    return dataclasses.replace(
+        machine,
         variables={"PATH": path, "GOENV": go["GOENV"], "GOCACHE": go["GOCACHE"], "GOMODCACHE": go["GOMODCACHE"]},
     )
-    project = readme_project(go_user, artifacts, "go", f"go-{consumer_surface.name}", APP)
+
+
+def test_go_user(user_machine: UserMachine, artifacts: Artifacts, consumer_surface: Surface) -> None:
+    machine = go_user(user_machine)
+    project = readme_project(machine, artifacts, "go", f"go-{consumer_surface.name}", APP)
     assert f"{SDK_MODULE} v{artifacts.version}" in (project / "go.mod").read_text()
-    lifecycle(go_user, project, consumer_surface, "installId")
+    lifecycle(machine, project, consumer_surface, "installId")
+
+
+def test_go_user_without_the_module(fresh_machine: UserMachine, artifacts: Artifacts, tmp_path: Path) -> None:
+    """A release without goproxy/: the README's `go get` fails naming the module and version it cannot find."""
+    release = tmp_path / "release"
+    shutil.copytree(artifacts.directory, release, ignore=shutil.ignore_patterns("goproxy"))
+    machine = go_user(fresh_machine)
+    project = machine.home / "go-without-module"
+    project.mkdir()
+    steps = readme_install.steps("go")
+    for step in steps:
+        if step.kind == "file":
+            (project / step.name).write_text(step.text)
+    (get,) = [step for step in steps if step.kind == "run"]
+    failed = machine.run(get.text, project, {"DIST": str(release)}, ok=False)
+    assert failed.returncode != 0
+    # go reports the last proxy it asked (the usual one, which has never seen the module): module, version and why.
+    assert f"{SDK_MODULE}@v{artifacts.version}" in failed.stderr and "not available" in failed.stderr, failed.stderr
+    assert not (project / "go.sum").exists()
