@@ -80,6 +80,10 @@ class Caller:
             )
 
 
+def _key_scope(key: dict[str, Any]) -> str:
+    return str(key["account"])
+
+
 def _redact(key: str) -> str:
     return key[:8] + "*" * 8 + key[-4:]
 
@@ -87,6 +91,9 @@ def _redact(key: str) -> str:
 class Accounts:
     def __init__(self, backend: Backend) -> None:
         self._backend = backend
+        # Keys grouped by account: an account's keys are read without a scan of every account's (a platform's
+        # thousands of connected accounts each have their own).
+        backend.store.scope_by("key", _key_scope)
 
     def seed(self) -> None:
         self._create(DEFAULT_ACCOUNT, parent=None, key_names=tuple(KEY_KINDS))
@@ -159,11 +166,7 @@ class Accounts:
         return {"id": account["id"], "object": "account", "created": account["created"], "type": ACCOUNT_TYPE}
 
     def keys_of(self, account: str) -> dict[str, str]:
-        return {
-            key["name"]: key["id"]
-            for key in self._backend.store.all("key")
-            if key["account"] == account and not key["revoked"]
-        }
+        return {key["name"]: key["id"] for key in self._backend.store.all("key", scope=account) if not key["revoked"]}
 
     def describe(self, id_: str) -> dict[str, Any]:
         account = self.get(id_)
