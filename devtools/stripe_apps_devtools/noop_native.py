@@ -3,7 +3,8 @@
 
 It speaks Pulumi's ResourceProvider gRPC protocol with Python grpc, as `pulumi-resource-stripe-apps` does, in a
 thread pool of the same size, and stores its inputs as outputs: no call anywhere. The engine finds it through
-the launcher `devtools/bin/pulumi-resource-noop` on PATH.
+the launcher `devtools/bin/pulumi-resource-noop` on PATH. With `NOOP_CREATE_LATENCY_MS` set, each Create waits
+that long first: the floor of a provider whose create is one request of that latency.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import argparse
 import os
 import sys
 import threading
+import time
 from concurrent import futures
 from typing import Any
 
@@ -20,6 +22,7 @@ from google.protobuf import empty_pb2, struct_pb2
 from pulumi.runtime.proto import plugin_pb2, provider_pb2, provider_pb2_grpc
 
 TOKEN = "noop:index:Thing"
+LATENCY_VARIABLE = "NOOP_CREATE_LATENCY_MS"
 DIFF = provider_pb2.DiffResponse
 SCHEMA = (
     '{"name":"noop","version":"0.0.1","resources":{"noop:index:Thing":{"inputProperties":{"label":'
@@ -29,6 +32,9 @@ SCHEMA = (
 
 class NoopProvider(provider_pb2_grpc.ResourceProviderServicer):
     """Every RPC answers from its request alone."""
+
+    def __init__(self, create_latency: float = 0.0) -> None:
+        self.create_latency = create_latency
 
     def GetPluginInfo(self, request: empty_pb2.Empty, context: grpc.ServicerContext) -> plugin_pb2.PluginInfo:
         return plugin_pb2.PluginInfo(version="0.0.1")
@@ -57,6 +63,8 @@ class NoopProvider(provider_pb2_grpc.ResourceProviderServicer):
 
     def Create(self, request: provider_pb2.CreateRequest, context: grpc.ServicerContext) -> Any:
         label = request.properties.fields.get("label", struct_pb2.Value()).string_value
+        if self.create_latency:
+            time.sleep(self.create_latency)  # the latency being modelled, not a synchronization
         return provider_pb2.CreateResponse(id=f"noop-{label}", properties=request.properties)
 
     def Read(self, request: provider_pb2.ReadRequest, context: grpc.ServicerContext) -> Any:
@@ -82,7 +90,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.parse_known_args(argv)
     # The same pool size as pulumi-resource-stripe-apps, so both fronts' floors serve alike.
     server = grpc.server(futures.ThreadPoolExecutor(max_workers=32))
-    provider_pb2_grpc.add_ResourceProviderServicer_to_server(NoopProvider(), server)
+    latency = float(os.environ.get(LATENCY_VARIABLE) or 0) / 1000
+    provider_pb2_grpc.add_ResourceProviderServicer_to_server(NoopProvider(latency), server)
     port = server.add_insecure_port("127.0.0.1:0")
     server.start()
     threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True).start()
