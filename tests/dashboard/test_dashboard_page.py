@@ -18,6 +18,7 @@ from playwright.sync_api import Browser, Page, expect, sync_playwright
 from pulumi import automation as auto
 
 from pulumi_stripe_apps import AppInstallation, AppVersion
+from pulumi_stripe_apps.resources.app_installation import stripe_install_id
 from stripe_apps_emulator.testing import ControlClient, RunningEmulator
 from tests.support.apps import write_app
 from tests.support.emulator import objects
@@ -80,7 +81,7 @@ def test_uninstall_click_is_drift_that_preview_refresh_sees(
 
     stack = engine.inline_stack(program, config=config(emulator))
     up = stack.up()
-    live_id = up.outputs["live_id"].value
+    live_id = stripe_install_id(up.outputs["live_id"].value)
     assert [install["status"] for install in objects(control, "install")] == ["installed"]
 
     page.goto(emulator.url + "/_emulator/dashboard")

@@ -124,7 +124,7 @@ def test_marketplace_switch_uninstalls_live_before_publishing(
     project.init()
     project.run("up", "--yes")
     project.converged()
-    assert project.outputs()["live"].startswith("appinst_")
+    assert project.outputs()["live"].startswith("live/appinst_")
 
     set_manifest(project.dir / "app", version="2.0.0", distribution_type="public")
     project.config("billing:distribution", "public")

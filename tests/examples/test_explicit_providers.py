@@ -2,9 +2,9 @@
 `new stripeApps.Provider(...)` in TypeScript), on both surfaces.
 
 Each provider uploads its own app (app ids are unique across Stripe) and installs it on its own account, as the
-emulator records them; the keys given to the providers (YAML: plain literals; TypeScript: secret stack config)
-appear nowhere in the stack's export, and a key rotated on one provider updates that provider alone: no resource
-is replaced or even updated.
+emulator records them (in TypeScript each install is also read back with `.get()` by the id it records); the keys
+given to the providers (YAML: plain literals; TypeScript: secret stack config) appear nowhere in the stack's
+export, and a key rotated on one provider updates that provider alone: no resource is replaced or even updated.
 """
 
 from __future__ import annotations
@@ -69,6 +69,7 @@ def typescript(tmp_path: Path, engine: EngineSandbox, surface: Surface) -> tuple
     def declare(settings: Settings) -> None:
         accounts = {name: {k: v for k, v in inputs.items() if k != "testApiKey"} for name, inputs in settings.items()}
         project.run("config", "set", "accounts", json.dumps(accounts))
+        project.run("config", "set", "idNamesVersion", json.dumps(surface.is_stripe))
         for name, inputs in settings.items():
             project.run("config", "set", "--secret", f"{name}Key", inputs["testApiKey"])
 
@@ -100,10 +101,16 @@ def test_two_accounts_in_one_program_each_install_on_its_own(
         "a": own["account"],
         "b": other["account"],
     }
-    assert {found["id"]: found["account"] for found in objects(surface.control, "install")} == {
+    assert {f"test/{found['id']}": found["account"] for found in objects(surface.control, "install")} == {
         installed["a"]["install"]: own["account"],
         installed["b"]["install"]: other["account"],
     }
+    if language is typescript:
+        # `.get()` by the id each install records reads the same install back, through its account's provider.
+        assert project.outputs()["readBack"] == {
+            name: {"app": found["app"], "mode": "test", "account": found["account"], "version": "1.0.0"}
+            for name, found in installed.items()
+        }
     uploads = {found["_account"] for found in objects(surface.control, "upload")}
     assert uploads == {own["account"], other["account"]}
 

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 import stripe
 
+from pulumi_stripe_apps.resources.app_installation import stripe_install_id
 from tests.support.emulator import objects
 from tests.support.engine import EngineSandbox
 from tests.support.languages import LanguageExample
@@ -38,12 +39,12 @@ def test_example_installs_converges_and_destroys(
     outputs = project.outputs()
     assert outputs["status"] == "installed"
     installs = objects(surface.control, "install")
-    assert [install["id"] for install in installs] == [outputs["install"]]
+    assert [f"test/{install['id']}" for install in installs] == [outputs["install"]]  # MODE/appinst_...
 
     project.run("preview", "--expect-no-changes")
 
     # Uninstalled in the Dashboard: refresh finds it gone, the next up installs it again.
-    surface.control.dashboard_uninstall(outputs["install"])
+    surface.control.dashboard_uninstall(stripe_install_id(outputs["install"]))
     drifted = project.run("preview", "--refresh", "--expect-no-changes", ok=False)
     assert drifted.returncode != 0 and "is gone" in drifted.stdout + drifted.stderr
     project.run("up", "--yes", "--refresh")
@@ -63,7 +64,8 @@ def test_example_installs_converges_and_destroys(
         "--generate-code=false",
     )
     state = json.loads(project.run("stack", "export").stdout)["deployment"]["resources"]
-    assert [res["id"] for res in state if res["urn"].endswith("::adopted")] == [made.id]
+    # The recorded id is the import id without the version (an upgrade keeps the install and its id).
+    assert [res["id"] for res in state if res["urn"].endswith("::adopted")] == [f"live/{made.id}"]
     ghost = project.run(
         "import",
         "stripe-apps:index:AppInstallation",

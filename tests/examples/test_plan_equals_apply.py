@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 from pulumi.runtime.rpc import UNKNOWN
 
+from pulumi_stripe_apps.resources.app_installation import stripe_install_id
 from tests.support.apps import set_manifest
 from tests.support.emulator import objects
 from tests.support.engine import EngineSandbox
@@ -166,7 +167,7 @@ def test_preview_plans_the_steps_up_takes(
     change({install: "replace"})
     assert project.outputs()["installedAccount"] == connected
 
-    surface.control.dashboard_uninstall(project.outputs()["install"])
+    surface.control.dashboard_uninstall(stripe_install_id(project.outputs()["install"]))
     change({install: "create"}, "--refresh")
     assert [found["account"] for found in objects(surface.control, "install")] == [connected]
 

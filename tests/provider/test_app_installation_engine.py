@@ -11,6 +11,7 @@ import stripe
 from pulumi import automation as auto
 
 from pulumi_stripe_apps import AppInstallation, AppVersion
+from pulumi_stripe_apps.resources.app_installation import stripe_install_id
 from stripe_apps_emulator.testing import ControlClient
 from tests.support.apps import set_manifest, write_app
 from tests.support.emulator import objects
@@ -60,7 +61,7 @@ def test_installs_in_every_mode_converge_and_survive_out_of_band_uninstall(
     # "Disappears": uninstall with the official SDK, as a Dashboard user or script would.
     prod_id = up.outputs["prod_id"].value
     sdk = stripe.StripeClient(emulator.keys["default"]["live"], base_addresses={"api": emulator.url})
-    sdk.v1.apps.installs.uninstall(prod_id)
+    sdk.v1.apps.installs.uninstall(stripe_install_id(prod_id))
     drifted = stack.preview(refresh=True)
     assert drifted.change_summary.get("create") == 1
     restored = stack.up(refresh=True)

@@ -20,6 +20,7 @@ from tests.support.surfaces import Surface
 
 Scope = stripe.params.apps.SecretCreateParamsScope
 ACCOUNT: Scope = {"type": "account"}
+IDENTITY = "test/account/slack_token"  # the resource id of the secret `secret_program` declares
 # Pulumi's signature for a secret value in state (pulumi.runtime.rpc._special_sig_key / _special_secret_sig).
 SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d"
 SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
@@ -79,6 +80,16 @@ def state_id(stack: auto.Stack) -> str:
     return str(next(found["id"] for found in resources if found["type"].endswith(":AppSecret")))
 
 
+def with_stripe_id(stack: auto.Stack, stripe_id: str) -> None:
+    """Rewrites the AppSecret's recorded id to Stripe's `appsecret_` id, as the code before ids were identities
+    recorded it (`pulumi stack export`, edit, `pulumi stack import`)."""
+    exported = stack.export_stack()
+    for found in exported.deployment["resources"]:
+        if found["type"].endswith(":AppSecret"):
+            found["id"] = stripe_id
+    stack.import_stack(exported)
+
+
 def secret_requests(control: ControlClient) -> list[dict[str, Any]]:
     return [request for request in control.requests() if "/v1/apps/secrets" in str(request.get("path"))]
 
@@ -87,7 +98,7 @@ def test_lifecycle_is_strict_and_restores_out_of_band_changes(engine: EngineSand
     emulator = surface.emulator
     stack = engine.inline_stack(secret_program(FIRST), config=surface.config())
     up = stack.up()
-    assert up.outputs["id"].value.startswith("appsecret_")
+    assert up.outputs["id"].value == IDENTITY
     assert up.outputs["payload"].secret
     assert (up.outputs["scope"].value, up.outputs["livemode"].value) == ("account", False)
     assert "user" not in up.outputs  # a null output is not exported
@@ -99,11 +110,20 @@ def test_lifecycle_is_strict_and_restores_out_of_band_changes(engine: EngineSand
     changed = stack.up()
     assert counts(changed.summary.resource_changes) == {"update": 1, "same": 1}
     assert stored_payload(emulator) == SECOND
+    # Stripe's set gives the replaced secret a new `appsecret_` id; the resource's id is its identity and stays.
+    assert state_id(stack) == IDENTITY
     stack.preview(expect_no_changes=True)
-    # Stripe's set gives the replaced secret a new id; refresh records it without planning a change.
     stack.refresh(expect_no_changes=True)
+    assert state_id(stack) == IDENTITY
+
+    # State recorded before the id was the identity holds Stripe's id: a refresh moves it over, nothing replaced.
     live = sdk(emulator).v1.apps.secrets.find({"name": "slack_token", "scope": ACCOUNT})
+    with_stripe_id(stack, live.id)
     assert state_id(stack) == live.id
+    migrated = stack.refresh()
+    assert counts(migrated.summary.resource_changes) == {"same": 2}
+    assert state_id(stack) == IDENTITY
+    stack.preview(expect_no_changes=True)
 
     # "Disappears": deleted with the official SDK outside the stack.
     sdk(emulator).v1.apps.secrets.delete_where({"name": "slack_token", "scope": ACCOUNT})
@@ -281,5 +301,5 @@ def test_values_known_only_at_apply_pass_preview(engine: EngineSandbox, emulator
     assert counts(stack.preview().change_summary) == {"create": 3}  # two secrets and the stack
     stack.up()
     stack.preview(expect_no_changes=True)
-    assert stored_payload(emulator, "first_copy", {"type": "user", "user": "usr_alice"}).startswith("ref-appsecret_")
+    assert stored_payload(emulator, "first_copy", {"type": "user", "user": "usr_alice"}) == "ref-test/account/first"
     stack.destroy()

@@ -10,6 +10,7 @@ import pulumi
 import pytest
 
 from pulumi_stripe_apps import AppInstallation, AppVersion
+from pulumi_stripe_apps.resources.app_installation import stripe_install_id
 from tests.support.apps import set_manifest, write_app
 from tests.support.emulator import objects
 from tests.support.engine import EngineSandbox
@@ -94,7 +95,7 @@ def test_the_first_run_adopts_the_version_uploaded_by_hand(
     assert up.outputs["upload_id"].value == "cli:com.example.billing@1.0.0"
     assert up.outputs["install_status"].value == "installed"
     assert up.outputs["installed_version"].value == "1.0.0"
-    assert surface.control.installed_upload(up.outputs["install_id"].value) == hand_upload
+    assert surface.control.installed_upload(stripe_install_id(up.outputs["install_id"].value)) == hand_upload
     stack.preview(expect_no_changes=True)
 
 
@@ -126,7 +127,7 @@ def test_the_prompts_default_answer_does_not_matter_to_the_provider(
     adopted = stack.up()
     assert upload_ids(surface) == [hand_upload]
     assert adopted.outputs["app"].value == app
-    assert surface.control.installed_upload(adopted.outputs["install_id"].value) == hand_upload
+    assert surface.control.installed_upload(stripe_install_id(adopted.outputs["install_id"].value)) == hand_upload
 
     # The next version is the provider's own upload: it answers the prompt itself, whatever its default, and the
     # `app_billing01` of the printed Dashboard URL is not taken for the app's id.
@@ -135,5 +136,5 @@ def test_the_prompts_default_answer_does_not_matter_to_the_provider(
     [new_upload] = set(upload_ids(surface)) - {hand_upload}
     assert upgraded.outputs["app"].value == app
     assert upgraded.outputs["installed_version"].value == "1.0.1"
-    assert surface.control.installed_upload(upgraded.outputs["install_id"].value) == new_upload
+    assert surface.control.installed_upload(stripe_install_id(upgraded.outputs["install_id"].value)) == new_upload
     stack.preview(expect_no_changes=True)

@@ -13,12 +13,18 @@ from pulumi import automation as auto
 from pulumi.automation._stack import ImportResource
 
 from pulumi_stripe_apps import AppInstallation, AppVersion
+from pulumi_stripe_apps.resources.app_installation import stripe_install_id
 from tests.support.apps import set_manifest, write_app
 from tests.support.emulator import objects
 from tests.support.engine import EngineSandbox
 from tests.support.errors import stray_tracebacks
 from tests.support.native import resource
 from tests.support.surfaces import Surface
+
+
+def recorded_install_ids(stack: auto.Stack) -> list[str]:
+    resources = stack.export_stack().deployment["resources"]
+    return [found["id"] for found in resources if found["type"] == "stripe-apps:index:AppInstallation"]
 
 
 def native_program(app_dir: Path, modes: dict[str, str], **install_args: object) -> Callable[[], None]:
@@ -55,9 +61,10 @@ def test_every_mode_converges_and_an_out_of_band_uninstall_is_restored(
 
     prod = up.outputs["prod_id"].value
     sdk = stripe.StripeClient(surface.keys["default"]["live"], base_addresses={"api": surface.emulator.url})
-    sdk.v1.apps.installs.uninstall(prod)
+    assert prod.startswith("live/appinst_")  # the import form: MODE/appinst_...
+    sdk.v1.apps.installs.uninstall(stripe_install_id(prod))
     refreshed = stack.refresh()
-    assert f"install {prod}" in refreshed.stdout and "is gone" in refreshed.stdout
+    assert f"install {stripe_install_id(prod)}" in refreshed.stdout and "is gone" in refreshed.stdout
     restored = stack.up()
     assert restored.summary.resource_changes == {"create": 1, "same": 4}
     stack.preview(expect_no_changes=True)
@@ -140,6 +147,19 @@ def test_import_adopts_an_install_made_with_the_sdk(engine: EngineSandbox, surfa
     assert imported.summary.resource_changes == {"import": 1, "create": 1}
     stack.preview(expect_no_changes=True)
     assert [install["id"] for install in objects(surface.control, "install")] == [made.id]
+    assert recorded_install_ids(stack) == [f"test/{made.id}"]  # the import id, less the version
+
+    # State recorded before ids carried the mode holds Stripe's bare id: it keeps working, and a refresh moves it
+    # to the import form without planning a change.
+    exported = stack.export_stack()
+    for found in exported.deployment["resources"]:
+        if found["type"] == "stripe-apps:index:AppInstallation":
+            found["id"] = made.id
+    stack.import_stack(exported)
+    stack.preview(expect_no_changes=True)
+    assert stack.refresh().summary.resource_changes == {"same": 2}
+    assert recorded_install_ids(stack) == [f"test/{made.id}"]
+    stack.preview(expect_no_changes=True)
 
     with pytest.raises(auto.CommandError) as missing:
         stack.import_resources(

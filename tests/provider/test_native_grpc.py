@@ -288,7 +288,7 @@ def test_the_lifecycle_of_an_install_over_grpc(
         provider_pb2.CreateRequest(urn=urn(INSTALL, "i"), type=INSTALL, properties=install_inputs)
     )
     outputs = plain(installed.properties)
-    assert installed.id.startswith("appinst_test_") and outputs["status"] == "installed"
+    assert installed.id.startswith("test/appinst_test_") and outputs["status"] == "installed"  # MODE/appinst_...
     assert outputs["installedAccount"] == surface.keys["default"]["account"]
 
     same = configured.Diff(
@@ -323,13 +323,12 @@ def test_the_lifecycle_of_an_install_over_grpc(
 
     # Stripe's Install API names no installed version: only the emulator's Version History can, so on Stripe the
     # import id names it.
-    import_id = f"test/{installed.id}@1.0.0" if surface.is_stripe else f"test/{installed.id}"
+    # The id the install records is the import id (plus the version where Version History cannot be read).
+    import_id = f"{installed.id}@1.0.0" if surface.is_stripe else installed.id
     if surface.is_stripe:
         with pytest.raises(grpc.RpcError) as unnamed:
-            configured.Read(provider_pb2.ReadRequest(id=f"test/{installed.id}", urn=urn(INSTALL, "x"), type=INSTALL))
-        assert f"name the installed version in the import id: test/{installed.id}@VERSION" in str(
-            unnamed.value.details()
-        )
+            configured.Read(provider_pb2.ReadRequest(id=installed.id, urn=urn(INSTALL, "x"), type=INSTALL))
+        assert f"name the installed version in the import id: {installed.id}@VERSION" in str(unnamed.value.details())
     imported = configured.Read(provider_pb2.ReadRequest(id=import_id, urn=urn(INSTALL, "x"), type=INSTALL))
     assert imported.id == installed.id
     rebuilt = plain(imported.inputs)

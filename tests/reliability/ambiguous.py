@@ -27,7 +27,7 @@ from pulumi.automation._stack import ImportResource
 
 from pulumi_stripe_apps import AppInstallation, AppSecret, AppVersion
 from pulumi_stripe_apps.schema import camel, dynamic_type, fields_of, token
-from tests.reliability.support import SIZE
+from tests.reliability.support import SIZE, install_object_id
 from tests.support.apps import write_app
 from tests.support.emulator import objects
 from tests.support.engine import EngineSandbox
@@ -513,7 +513,7 @@ class Scenario:
         else:
             stack.workspace.program = self.declare(Declaration(adopt=True))
             stack.up()
-        adopted = [res["id"] for res in snapshot(stack).values() if res["urn"].endswith("::adopted")]
+        adopted = [install_object_id(res["id"]) for res in snapshot(stack).values() if res["urn"].endswith("::adopted")]
         assert adopted == [self.outside]
         stack.preview(expect_no_changes=True)
         stack.destroy()

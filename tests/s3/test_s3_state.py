@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from pulumi_stripe_apps.poll import wait_until
+from pulumi_stripe_apps.resources.app_installation import stripe_install_id
 from stripe_apps_emulator.testing import ControlClient, RunningEmulator
 from tests.support.apps import write_app
 from tests.support.emulator import objects
@@ -129,7 +130,7 @@ def test_lifecycle_with_state_in_s3(team: TeamProject, s3: S3State, control: Con
     team.init("dev", "com.example.team", mode="live")
     up = team.run("up", "--yes", "--stack", "dev")
     assert "3 created" in up.stdout
-    install_id = team.outputs("dev")["install"]
+    install_id = stripe_install_id(team.outputs("dev")["install"])
     assert team.outputs("dev")["status"] == "installed"
     stack_file = f".pulumi/stacks/{PROJECT}/dev.json"
     assert stack_file in s3.keys(".pulumi/stacks/")

@@ -16,6 +16,9 @@ update  version rule, permission gate in live (declared access vs *_granted), PO
 delete  POST /v1/apps/installs/:id/uninstall, GET until resource_missing; already gone (resource_missing on the
         recorded account) is success, anything else fails the destroy and keeps the install
 On a connected account (`account`) every call carries `Stripe-Account`, and installs use channel=public.
+The resource's id is `MODE/[ACCOUNT/]appinst_...`, the id `pulumi import` and `.get()` take (add `@VERSION` where
+Version History cannot be read): no version in it, since an upgrade keeps the install and its `appinst_` id. State
+recorded with the bare `appinst_` id still works and gets this form on its next refresh.
 """
 
 from __future__ import annotations
@@ -361,7 +364,7 @@ class AppInstallationProvider(ConfiguredProvider):
             outs = self._outputs(props, install, newest)
             _warn_no_auth_code(props, outs, subject)
             _warn_drift(outs, _subject(props, install["id"]))
-            return CreateResult(id_=install["id"], outs=outs)
+            return CreateResult(id_=install_resource_id(mode, props.get("account"), install["id"]), outs=outs)
 
     def import_props(self, import_id: str) -> tuple[str, dict[str, Any]]:
         """The install's id and the inputs `read` needs, from an import id `MODE/[ACCOUNT/]ID[@VERSION]`.
@@ -425,6 +428,7 @@ class AppInstallationProvider(ConfiguredProvider):
             if id_.startswith(MARKETPLACE_PREFIX):
                 outs = {**public(props), "status": self._review_status(settings, props)}
                 return ReadResult(id_=id_, outs=outs, inputs=_inputs(props))
+            id_ = stripe_install_id(id_)
             api = InstallApi(scope.enter_context(client_for(settings, props["mode"])), props.get("account"))
             try:
                 install = api.retrieve("reading", _subject(props, id_), id_)
@@ -448,7 +452,11 @@ class AppInstallationProvider(ConfiguredProvider):
                 "installed_version": installed_version,
                 "drift": drift,
             }
-            return ReadResult(id_=id_, outs=outs, inputs={**_inputs(props), "version": installed_version})
+            return ReadResult(
+                id_=install_resource_id(props["mode"], props.get("account"), id_),
+                outs=outs,
+                inputs={**_inputs(props), "version": installed_version},
+            )
 
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         with contextlib.ExitStack() as scope:
@@ -457,6 +465,7 @@ class AppInstallationProvider(ConfiguredProvider):
                 return UpdateResult(
                     outs={**public(olds), **public(news), "status": self._review_status(settings, news)}
                 )
+            id_ = stripe_install_id(id_)
             mode: Mode = news["mode"]
             uploader = scope.enter_context(uploader_for(settings))
             newest = _enforce_version_rule(uploader, news)
@@ -501,6 +510,7 @@ class AppInstallationProvider(ConfiguredProvider):
                 )
                 return
             settings = self.settings()
+            id_ = stripe_install_id(id_)
             api = InstallApi(scope.enter_context(client_for(settings, props["mode"])), props.get("account"))
             subject = _subject(props, id_)
             try:
@@ -685,6 +695,16 @@ def _check_pkce(checked: dict[str, Any]) -> list[CheckFailure]:
 def _warn_drift(outs: dict[str, Any], subject: str) -> None:
     for line in outs["drift"]:
         print(f"warning: {subject}: {line}", file=sys.stderr)
+
+
+def install_resource_id(mode: str, account: str | None, install_id: str) -> str:
+    """The resource's id: the import form `MODE/[ACCOUNT/]appinst_...`, stable across upgrades (no version)."""
+    return "/".join(filter(None, (mode, account, install_id)))
+
+
+def stripe_install_id(resource_id: str) -> str:
+    """Stripe's `appinst_` id in a resource id, an import id (`...@VERSION`) or state's bare `appinst_` id."""
+    return resource_id.partition("@")[0].rsplit("/", 1)[-1]
 
 
 class InstallApi:

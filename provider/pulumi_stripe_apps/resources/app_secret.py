@@ -6,7 +6,10 @@ create  POST /v1/apps/secrets (set: create or replace, so a retry or an existing
         + GET /v1/account (the account the secret lives on, recorded; once per process and key)
 read    GET /v1/apps/secrets/find?expand[]=payload (resource_missing on the recorded account: deleted or
         expired -> gone, see gone.py; any other error fails the refresh and keeps the state); payload drift
-update  POST /v1/apps/secrets (set replaces the secret; Stripe gives it a new id, refresh records it)
+update  POST /v1/apps/secrets (set replaces the secret; Stripe gives it a new `appsecret_` id, ours stays)
+The resource's id is the secret's identity, `MODE/SCOPE/NAME` (SCOPE `account` or `user:usr_...`), the id
+`pulumi import` and `.get()` take: Stripe's `appsecret_` id changes on every set. State recorded with that id gets
+the identity on its next refresh.
 delete  POST /v1/apps/secrets/delete (delete where name and scope); already gone (resource_missing on the
         recorded account) is success
 """
@@ -144,7 +147,7 @@ class AppSecretProvider(ConfiguredProvider):
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         secret, account = self._set(props, "creating")
-        return CreateResult(id_=secret["id"], outs=_outputs(props, secret, account))
+        return CreateResult(id_=secret_id(props), outs=_outputs(props, secret, account))
 
     def import_props(self, import_id: str) -> dict[str, Any]:
         """The inputs `read` needs, from an import id `MODE/SCOPE/NAME` (SCOPE: `account` or `user:usr_...`)."""
@@ -192,7 +195,7 @@ class AppSecretProvider(ConfiguredProvider):
                     print(f"drift: {_subject(props, secret['id'])}: {name} changed outside this stack", file=sys.stderr)
             # State written before the account was recorded gets it on its first refresh.
             account = props.get("account") or key_account(client)
-            return ReadResult(id_=secret["id"], outs=_outputs(live, secret, account), inputs=live)
+            return ReadResult(id_=secret_id(props), outs=_outputs(live, secret, account), inputs=live)
 
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         secret, account = self._set(news, "updating", recorded_account=olds.get("account"))
@@ -293,6 +296,13 @@ def _secret_fix(error: StripeAppsError) -> str | None:
         "delete a secret you no longer need from this scope, or use scope='user'. When a replace of an "
         "AppSecret meets the limit, set delete_before_replace=True in its ResourceOptions"
     )
+
+
+def secret_id(props: dict[str, Any]) -> str:
+    """The resource's id: what identifies the secret to the Secret Store and its key (mode, scope, name), in the
+    import form `MODE/SCOPE/NAME`, so it never changes while the secret is the same secret."""
+    scope = f"user:{props['user']}" if props.get("scope") == "user" else "account"
+    return f"{props['mode']}/{scope}/{props['name']}"
 
 
 def _scope(props: dict[str, Any]) -> dict[str, str]:
