@@ -105,6 +105,6 @@ def test_custom_timeouts_bound_a_pending_install_and_sigint_cancels_the_wait(
     control.transitions(install="immediate")
     assert control.release() == 1
     project.run("up", "--yes")
-    assert project.outputs() == {"install": pending["id"], "status": "installed"}
+    assert project.outputs() == {"install": f"test/{pending['id']}", "status": "installed"}  # MODE/appinst_...
     assert [install["id"] for install in objects(control, "install")] == [pending["id"]]
     project.run("preview", "--expect-no-changes")
