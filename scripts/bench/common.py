@@ -25,13 +25,51 @@ class Size:
     conc_parallel: tuple[int, ...]
     conc_latency_ms: int
     conc_reps: int
-    scale: tuple[int, ...]  # resources per program; the marginal rows compare the first and last steps
-    scale_reps: int
+    scale: tuple[int, ...]  # resources per dynamic program; the marginal rows compare the first and last steps
+    scale_native: tuple[int, ...]  # resources per native program, likewise
+    scale_probe: tuple[int, ...]  # ever larger dynamic programs, each up until one fails
+    scale_reps: int  # of the dynamic front's programs
+    scale_native_reps: int
+    rollout: tuple[int, int, int]  # connected accounts in each rollout, smallest to largest
 
 
 SIZES = {
-    "full": Size("full", 10, 100, 5, (10, 50, 100), 5, 40, (1, 4, 8), 200, 2, (100, 300, 1000, 2000), 2),
-    "ci": Size("ci", 2, 10, 1, (2, 5, 10), 1, 8, (1, 4, 8), 100, 1, (20, 40, 60, 100), 1),
+    "full": Size(
+        "full",
+        10,
+        100,
+        5,
+        (10, 50, 100),
+        5,
+        40,
+        (1, 4, 8, 16),
+        200,
+        2,
+        scale=(100, 300, 1000, 2000),
+        scale_native=(1000, 2000, 5000, 10000),
+        scale_probe=(5000, 10000),
+        scale_reps=2,
+        scale_native_reps=1,
+        rollout=(100, 1000, 5000),
+    ),
+    "ci": Size(
+        "ci",
+        2,
+        10,
+        1,
+        (2, 5, 10),
+        1,
+        4,
+        (1, 4, 8, 16),
+        50,
+        1,
+        scale=(20, 40, 60),  # the smallest step is 20->40, the largest 40->60
+        scale_native=(20, 40, 60),
+        scale_probe=(150,),
+        scale_reps=1,
+        scale_native_reps=1,
+        rollout=(5, 10, 20),
+    ),
 }
 
 FRONTS = ("dynamic", "native")
@@ -48,19 +86,35 @@ REQUEST_OPS = (
 
 # Every row the table prints, in order; the CI smoke test checks each appears.
 ROW_KEYS = (
-    "scale: preview, marginal cost per resource, largest step vs smallest",
-    "scale: up, marginal cost per resource, largest step vs smallest",
-    "scale: refresh, marginal cost per resource, largest step vs smallest",
+    "scale native: preview, marginal cost per resource, largest step vs smallest",
+    "scale native: up, marginal cost per resource, largest step vs smallest",
+    "scale native: refresh, marginal cost per resource, largest step vs smallest",
+    "scale dynamic: preview, marginal cost per resource, largest step vs smallest",
+    "scale dynamic: up, marginal cost per resource, largest step vs smallest",
+    "scale dynamic: refresh, marginal cost per resource, largest step vs smallest",
+    "scale native: peak RSS per 1000 more resources (MB), by process",
+    "scale dynamic: peak RSS per 1000 more resources (MB), by process",
+    "scale dynamic: the largest program that ran (up)",
+    "rollout (smallest): wall time / the larger floor",
+    "rollout (smallest): failed resources, requests beyond the minimum",
+    "rollout (middle): wall time / the larger floor",
+    "rollout (middle): failed resources, requests beyond the minimum",
+    "rollout (largest): wall time / the larger floor",
+    "rollout (largest): failed resources, requests beyond the minimum",
     "overhead dynamic: preview",
     "overhead dynamic: preview --refresh",
     "overhead dynamic: no-op up",
     "overhead native: preview",
     "overhead native: preview --refresh",
     "overhead native: no-op up",
-    "concurrency native: speed-up at --parallel 4",
-    "concurrency native: speed-up at --parallel 8",
-    "concurrency dynamic: speed-up at --parallel 4",
-    "concurrency dynamic: speed-up at --parallel 8",
+    "concurrency native: ours / floor at --parallel 1",
+    "concurrency native: ours / floor at --parallel 4",
+    "concurrency native: ours / floor at --parallel 8",
+    "concurrency native: ours / floor at --parallel 16",
+    "concurrency dynamic: ours / floor at --parallel 1",
+    "concurrency dynamic: ours / floor at --parallel 4",
+    "concurrency dynamic: ours / floor at --parallel 8",
+    "concurrency dynamic: ours / floor at --parallel 16",
     "hashing: throughput vs openssl dgst -sha256",
     "hashing: throughput vs sha256sum",
     "hashing: traced peak, largest tree vs smallest",
@@ -107,7 +161,7 @@ class Report:
 
 
 def mark(met: bool | None) -> str:
-    return {True: "yes", False: "NO", None: "-"}[met]
+    return {True: "yes", False: "miss", None: "-"}[met]
 
 
 def log(message: str) -> None:

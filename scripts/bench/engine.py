@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import json
 import os
 import subprocess
 import time
@@ -29,6 +30,10 @@ from tests.support.native import resource
 
 ROOT = Path(__file__).resolve().parents[2]
 MODES = ("test", "sandbox", "live")
+# A file backend writes the whole state after every step, so without this an up or refresh of n resources writes
+# n states of up to n resources: the engine's quadratic cost, the same for any provider, that Pulumi's setting for
+# large stacks turns off (one write at the end). What is left is what each resource costs.
+LARGE_STACK_ENV = {"PULUMI_SKIP_CHECKPOINTS": "true"}
 Program = Callable[[], None]
 
 
@@ -100,6 +105,13 @@ class Stacks:
 
     def stack(self, name: str, program: Program) -> auto.Stack:
         return self.sandbox.inline_stack(program, project=name, stack="bench", config=self.config, env=self.env)
+
+
+def write_yaml_program(project: Path, name: str, resources: dict[str, Any]) -> None:
+    """A YAML program in `project`, written as JSON (which YAML reads as it is: no quoting rules to mind)."""
+    project.mkdir(parents=True, exist_ok=True)
+    program = {"name": name, "runtime": "yaml", "resources": resources}
+    (project / "Pulumi.yaml").write_text(json.dumps(program, indent=1) + "\n")
 
 
 def make_apps(root: Path, count: int, prefix: str) -> list[Path]:

@@ -33,6 +33,8 @@ from scripts.bench.engine import (
 )
 
 TARGETS = {"preview": 1.1, "preview --refresh": 1.2, "no-op up": 1.1}
+# Closer to its bar than this, a met row is reported as sitting at it: a rerun's noise could put it either side.
+AT_BAR = 0.03
 RUN: dict[str, Callable[[auto.Stack], object]] = {
     "preview": lambda s: s.preview(),
     "preview --refresh": lambda s: s.preview(refresh=True),
@@ -144,7 +146,7 @@ def bench_overhead(report: Report, size: Size, work: Path, stacks: Stacks, emula
             )
             target = TARGETS[op]
             note = ""
-            if ratio > target:
+            if ratio >= target * (1 - AT_BAR):  # a miss, or at its bar: say what costs it
                 note = (
                     f"ours took {median(ours_t) - median(floor_t):.2f} s more than the floor (median), with "
                     f"{c[3] - c[4]:.2f} s more CPU in the program (inline, declaring the resources), "
@@ -172,8 +174,9 @@ def bench_overhead(report: Report, size: Size, work: Path, stacks: Stacks, emula
 
 
 def _row(front: str, op: str, ratio: float, note: str) -> Row:
-    """The targets are the dynamic front's; the native front is measured against the same bar."""
+    """Both fronts against the same bars; a ratio within AT_BAR of its bar is reported as sitting at it."""
     target = TARGETS[op]
-    if front == "dynamic":
-        return Row(f"overhead {front}: {op}", f"{ratio:.2f}x", f"<= {target}x", ratio <= target, note)
-    return Row(f"overhead {front}: {op}", f"{ratio:.2f}x", f"- (measured; the dynamic bar: <= {target}x)", None, note)
+    value = f"{ratio:.2f}x"
+    if target * (1 - AT_BAR) <= ratio <= target:
+        value += f" (at its bar: within {AT_BAR:.0%} of it)"
+    return Row(f"overhead {front}: {op}", value, f"<= {target}x", ratio <= target, note)

@@ -14,9 +14,14 @@ from scripts.bench.common import SIZES, Row, mark
 
 ROOT = Path(__file__).resolve().parents[2]
 TITLES = {
-    "scale": "1. Scale",
+    "scale native": "1. Scale: native front",
+    "scale memory native": "1b. Scale: native front, memory",
+    "scale dynamic": "1c. Scale: dynamic front",
+    "scale memory dynamic": "1d. Scale: dynamic front, memory",
+    "scale limit dynamic": "1e. Scale: how far the dynamic front goes",
     "overhead": "2. Overhead next to the floor",
-    "concurrency": "3. Concurrency with --parallel",
+    "concurrency": "3. Concurrency against the floor",
+    "rollout": "3b. Rollout at the rate limit",
     "hashing": "4. Hashing",
     "requests": "5. Requests per operation",
 }

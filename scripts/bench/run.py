@@ -15,14 +15,15 @@ from pathlib import Path
 
 from scripts.bench.common import ROW_KEYS, SIZES, Report, log
 from scripts.bench.concurrency import bench_concurrency
-from scripts.bench.engine import ROOT, Stacks, emulator_process, put_noop_plugin_on_path
+from scripts.bench.engine import LARGE_STACK_ENV, ROOT, Stacks, emulator_process, put_noop_plugin_on_path
 from scripts.bench.hashing import bench_hashing
 from scripts.bench.overhead import bench_overhead
 from scripts.bench.report import machine_facts, table, write_markdown
 from scripts.bench.request_counts import bench_requests
-from scripts.bench.scale import SCALE_ENV, bench_scale
+from scripts.bench.rollout import bench_rollout
+from scripts.bench.scale import bench_scale
 
-PARTS = ("hashing", "requests", "overhead", "concurrency", "scale")
+PARTS = ("hashing", "requests", "overhead", "concurrency", "rollout", "scale")
 
 
 def compile_packages() -> None:
@@ -66,10 +67,12 @@ def main(argv: list[str] | None = None) -> int:
                 bench_overhead(report, size, work, stacks, emulator)
             if "concurrency" in parts:
                 bench_concurrency(report, size, work, stacks, emulator)
+            if "rollout" in parts:
+                bench_rollout(report, size, work, stacks, emulator)
         if "scale" in parts:  # its own emulator: the objects of the other measures stay out of its lookups
             (work / "scale").mkdir()
             with emulator_process(work / "scale") as emulator:
-                stacks = Stacks(work / "scale", emulator.config(), env=SCALE_ENV)
+                stacks = Stacks(work / "scale", emulator.config(), env=LARGE_STACK_ENV)
                 bench_scale(report, size, work, stacks, emulator)
     report.rows.sort(key=lambda row: ROW_KEYS.index(row.key))
     print("\n" + "\n".join(table(report.rows)), flush=True)
