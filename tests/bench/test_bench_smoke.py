@@ -27,7 +27,7 @@ def test_bench_ci_size_prints_every_row(tmp_path: Path) -> None:
         cwd=ROOT,
         capture_output=True,
         text=True,
-        timeout=420,
+        timeout=900,  # a shared, loaded machine can take several times the idle figure
         check=False,
     )
     assert done.returncode == 0, done.stderr[-4000:]
