@@ -27,7 +27,7 @@ ENDPOINT_LIMIT = 25
 PROBE_INSTALLS = 20
 HEADROOM = 2  # the rule's margin: the backoff paces what is beyond the limit
 INSTALL_TYPE = "stripe-apps:index:AppInstallation"
-_ID = re.compile(r"/[a-z]+_[A-Za-z0-9]+")
+_ID = re.compile(r"/[a-z]+_[A-Za-z0-9_]+")
 SIZE_NAMES = ("smallest", "middle", "largest")
 
 
