@@ -52,22 +52,12 @@ class EngineSandbox:
     ) -> auto.Stack:
         work_dir = self.root / "work" / project
         work_dir.mkdir(parents=True, exist_ok=True)
-        env_vars = self.env(env)
-        options = auto.LocalWorkspaceOptions(
-            work_dir=str(work_dir),
-            pulumi_home=env_vars["PULUMI_HOME"],
-            env_vars=env_vars,
-            secrets_provider="passphrase",
-            project_settings=auto.ProjectSettings(
-                name=project,
-                runtime="python",
-                backend=auto.ProjectBackend(url=self.backend_url),
-            ),
+        settings = auto.ProjectSettings(
+            name=project, runtime="python", backend=auto.ProjectBackend(url=self.backend_url)
         )
+        options = self._workspace(work_dir, env, settings)
         created = auto.create_or_select_stack(stack_name=stack, project_name=project, program=program, opts=options)
-        for key, value in (config or {}).items():
-            created.set_config(key, value)
-        return created
+        return _configured(created, config)
 
     def project_stack(
         self,
@@ -78,17 +68,20 @@ class EngineSandbox:
         env: Mapping[str, str] | None = None,
     ) -> auto.Stack:
         """A stack of the project in `work_dir` (its own Pulumi.yaml, any runtime) through the Automation API."""
+        options = self._workspace(work_dir, env)
+        return _configured(auto.create_or_select_stack(stack_name=stack, work_dir=str(work_dir), opts=options), config)
+
+    def _workspace(
+        self, work_dir: Path, env: Mapping[str, str] | None, settings: auto.ProjectSettings | None = None
+    ) -> auto.LocalWorkspaceOptions:
         env_vars = self.env(env)
-        options = auto.LocalWorkspaceOptions(
+        return auto.LocalWorkspaceOptions(
             work_dir=str(work_dir),
             pulumi_home=env_vars["PULUMI_HOME"],
             env_vars=env_vars,
             secrets_provider="passphrase",
+            project_settings=settings,
         )
-        created = auto.create_or_select_stack(stack_name=stack, work_dir=str(work_dir), opts=options)
-        for key, value in (config or {}).items():
-            created.set_config(key, value)
-        return created
 
     def cli(self, args: list[str], cwd: Path, env: Mapping[str, str] | None = None) -> subprocess.CompletedProcess[str]:
         """Runs `pulumi ARGS` as a user would; the caller asserts on the result."""
@@ -104,3 +97,9 @@ class EngineSandbox:
 
 
 _INHERITED = {"PULUMI_HOME", "PULUMI_PYTHON_CMD"}
+
+
+def _configured(stack: auto.Stack, config: Mapping[str, auto.ConfigValue] | None) -> auto.Stack:
+    for key, value in (config or {}).items():
+        stack.set_config(key, value)
+    return stack
