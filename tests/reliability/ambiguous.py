@@ -27,11 +27,12 @@ from pulumi.automation._stack import ImportResource
 
 from pulumi_stripe_apps import AppInstallation, AppSecret, AppVersion
 from pulumi_stripe_apps.schema import camel, dynamic_type, fields_of, token
-from tests.reliability.support import SIZE, install_object_id
+from tests.reliability.support import SIZE
 from tests.support.apps import write_app
 from tests.support.emulator import objects
 from tests.support.engine import EngineSandbox
 from tests.support.errors import stray_tracebacks
+from tests.support.ids import install_object_id
 from tests.support.native import MODULES, resource
 from tests.support.surfaces import Surface, SurfaceName, serving
 

@@ -21,6 +21,7 @@ from pulumi import automation as auto
 from pulumi_stripe_apps import AppInstallation, AppSecret, AppVersion
 from stripe_apps_emulator.testing import ControlClient, RunningEmulator
 from tests.support.apps import write_app
+from tests.support.ids import install_object_id
 from tests.support.surfaces import SURFACES
 
 MODES = ("test", "sandbox", "live")
@@ -112,12 +113,6 @@ def snake(name: str) -> str:
 
 def snake_keys(values: Mapping[str, Any]) -> dict[str, Any]:
     return {snake(key): value for key, value in values.items()}
-
-
-def install_object_id(resource_id: str) -> str:
-    """The `appinst_...` an install resource's id names, whether the id is that alone or an import form
-    (`MODE/[ACCOUNT/]ID[@VERSION]`)."""
-    return resource_id.rsplit("/", 1)[-1].split("@", 1)[0]
 
 
 def app_ids(count: int) -> list[str]:

@@ -24,6 +24,7 @@ from pathlib import Path
 from pulumi_stripe_apps import __version__
 from stripe_apps_emulator.testing import ControlClient
 from tests.support import readme_install
+from tests.support.ids import install_object_id
 from tests.support.stripe_cli import install_stripe_cli
 from tests.support.surfaces import Surface, SurfaceName
 
@@ -265,12 +266,13 @@ def lifecycle(machine: UserMachine, project: Path, surface: Surface, output: str
     for step in readme_install.steps("all"):
         machine.run(step.text, project, env)
     outputs = json.loads(machine.pulumi("stack", "output", "--json", cwd=project, env=env).stdout)
-    assert outputs[output] in live_install_ids(surface), f"up reported {outputs} but the emulator holds no such install"
+    installed = install_object_id(outputs[output])
+    assert installed in live_install_ids(surface), f"up reported {outputs} but the emulator holds no such install"
     machine.pulumi("preview", "--expect-no-changes", cwd=project, env=env)
     refreshed = machine.pulumi("refresh", "--yes", "--skip-preview", cwd=project, env=env)
     assert "update" not in refreshed.stdout.split("Resources:")[-1], f"refresh found drift:\n{refreshed.stdout}"
     machine.pulumi("destroy", "--yes", "--skip-preview", cwd=project, env=env)
-    assert outputs[output] not in live_install_ids(surface), "destroy left the install on the emulator"
+    assert installed not in live_install_ids(surface), "destroy left the install on the emulator"
 
 
 TEMPLATES = ROOT / "templates"
@@ -307,6 +309,7 @@ def template_lifecycle(machine: UserMachine, project: Path, surface: Surface, ou
     env.update(machine.backend_of(project))
     machine.pulumi("up", "--yes", "--skip-preview", cwd=project, env=env)
     outputs = json.loads(machine.pulumi("stack", "output", "--json", cwd=project, env=env).stdout)
-    assert outputs[output] in live_install_ids(surface), f"up reported {outputs} but the emulator holds no such install"
+    installed = install_object_id(outputs[output])
+    assert installed in live_install_ids(surface), f"up reported {outputs} but the emulator holds no such install"
     machine.pulumi("destroy", "--yes", "--skip-preview", cwd=project, env=env)
-    assert outputs[output] not in live_install_ids(surface), "destroy left the install on the emulator"
+    assert installed not in live_install_ids(surface), "destroy left the install on the emulator"
