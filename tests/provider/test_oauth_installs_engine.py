@@ -11,6 +11,7 @@ import pytest
 from pulumi import automation as auto
 
 from pulumi_stripe_apps import AppInstallation, AppVersion
+from pulumi_stripe_apps.resources.app_installation import stripe_install_id
 from tests.support.apps import write_app
 from tests.support.emulator import objects
 from tests.support.engine import EngineSandbox
@@ -83,7 +84,8 @@ def test_a_code_challenge_gets_a_secret_auth_code_and_a_new_challenge_a_new_code
     renewed = stack.up()
     assert renewed.summary.resource_changes == {"update": 1, "same": 2}  # the stack, the AppVersion
     [after] = objects(control, "install")
-    assert after["id"] == install["id"] == renewed.outputs["id"].value
+    assert renewed.outputs["id"].value == up.outputs["id"].value  # an update keeps the resource's id
+    assert after["id"] == install["id"] == stripe_install_id(renewed.outputs["id"].value)
     assert renewed.outputs["auth_code"].value == after["auth_code"] != install["auth_code"]
     assert_stored_only_encrypted(engine, after["auth_code"])
     assert after["auth_code"] not in renewed.stdout + renewed.stderr

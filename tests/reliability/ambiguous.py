@@ -26,13 +26,13 @@ from pulumi import automation as auto
 from pulumi.automation._stack import ImportResource
 
 from pulumi_stripe_apps import AppInstallation, AppSecret, AppVersion
+from pulumi_stripe_apps.resources.app_installation import stripe_install_id
 from pulumi_stripe_apps.schema import camel, dynamic_type, fields_of, token
 from tests.reliability.support import SIZE
 from tests.support.apps import write_app
 from tests.support.emulator import objects
 from tests.support.engine import EngineSandbox
 from tests.support.errors import stray_tracebacks
-from tests.support.ids import install_object_id
 from tests.support.native import MODULES, resource
 from tests.support.surfaces import Surface, SurfaceName, serving
 
@@ -514,7 +514,7 @@ class Scenario:
         else:
             stack.workspace.program = self.declare(Declaration(adopt=True))
             stack.up()
-        adopted = [install_object_id(res["id"]) for res in snapshot(stack).values() if res["urn"].endswith("::adopted")]
+        adopted = [stripe_install_id(res["id"]) for res in snapshot(stack).values() if res["urn"].endswith("::adopted")]
         assert adopted == [self.outside]
         stack.preview(expect_no_changes=True)
         stack.destroy()

@@ -19,9 +19,9 @@ import pulumi
 from pulumi import automation as auto
 
 from pulumi_stripe_apps import AppInstallation, AppSecret, AppVersion
+from pulumi_stripe_apps.resources.app_installation import stripe_install_id
 from stripe_apps_emulator.testing import ControlClient, RunningEmulator
 from tests.support.apps import write_app
-from tests.support.ids import install_object_id
 from tests.support.surfaces import SURFACES
 
 MODES = ("test", "sandbox", "live")
@@ -378,7 +378,7 @@ def audit(
         f"{(res.get('outputs') or {}).get('app_id')}@{(res.get('outputs') or {}).get('version')}"
         for res in resources(deployment, VERSION_TYPE)
     }
-    known_installs = {install_object_id(res["id"]) for res in resources(deployment, INSTALL_TYPE)}
+    known_installs = {stripe_install_id(res["id"]) for res in resources(deployment, INSTALL_TYPE)}
     known_secrets = set()
     for res in resources(deployment, SECRET_TYPE):
         outs = res.get("outputs") or {}

@@ -22,9 +22,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pulumi_stripe_apps import __version__
+from pulumi_stripe_apps.resources.app_installation import stripe_install_id
 from stripe_apps_emulator.testing import ControlClient
 from tests.support import readme_install
-from tests.support.ids import install_object_id
 from tests.support.stripe_cli import install_stripe_cli
 from tests.support.surfaces import Surface, SurfaceName
 
@@ -266,7 +266,7 @@ def lifecycle(machine: UserMachine, project: Path, surface: Surface, output: str
     for step in readme_install.steps("all"):
         machine.run(step.text, project, env)
     outputs = json.loads(machine.pulumi("stack", "output", "--json", cwd=project, env=env).stdout)
-    installed = install_object_id(outputs[output])
+    installed = stripe_install_id(outputs[output])
     assert installed in live_install_ids(surface), f"up reported {outputs} but the emulator holds no such install"
     machine.pulumi("preview", "--expect-no-changes", cwd=project, env=env)
     refreshed = machine.pulumi("refresh", "--yes", "--skip-preview", cwd=project, env=env)
@@ -309,7 +309,7 @@ def template_lifecycle(machine: UserMachine, project: Path, surface: Surface, ou
     env.update(machine.backend_of(project))
     machine.pulumi("up", "--yes", "--skip-preview", cwd=project, env=env)
     outputs = json.loads(machine.pulumi("stack", "output", "--json", cwd=project, env=env).stdout)
-    installed = install_object_id(outputs[output])
+    installed = stripe_install_id(outputs[output])
     assert installed in live_install_ids(surface), f"up reported {outputs} but the emulator holds no such install"
     machine.pulumi("destroy", "--yes", "--skip-preview", cwd=project, env=env)
     assert installed not in live_install_ids(surface), "destroy left the install on the emulator"
