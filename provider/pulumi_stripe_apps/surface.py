@@ -12,9 +12,13 @@ The answer is kept for the provider process (one Pulumi command), so each proces
 
 from __future__ import annotations
 
+import base64
+import http.client
+import json
 import threading
+import urllib.request
 from typing import Literal
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from pulumi_stripe_apps.errors import StripeAppsError
 
@@ -54,22 +58,24 @@ def _handshake(api_base: str) -> Surface:
 
     Only an address that cannot be reached fails: then nothing is known about it, and guessing either way would
     call routes Stripe does not serve or refuse features the emulator has.
+
+    It speaks HTTP with the standard library: the first check of a preview waits for this answer, and a preview
+    makes no other request, so loading an HTTP client package here would cost every preview its import.
     """
-    import httpx  # noqa: PLC0415 - loaded when an address other than api.stripe.com is first used
-
-    from pulumi_stripe_apps.http import tls_context  # noqa: PLC0415 - same reason
-
     parts = urlsplit(api_base)
-    url = f"{parts.scheme}://{parts.netloc}{IDENTITY_PATH}"
-    verify = tls_context() if parts.scheme == "https" else False
     failure = ""
     for _ in range(HANDSHAKE_ATTEMPTS):
+        connection, target, headers = _connection(parts.scheme.lower(), parts.netloc)
         try:
-            response = httpx.get(url, timeout=HANDSHAKE_TIMEOUT, verify=verify, follow_redirects=False)
-        except httpx.TransportError as error:
+            connection.request("GET", target, headers={"Accept": "application/json", **headers})
+            response = connection.getresponse()
+            return "full" if _is_emulator(response.status, response.read()) else "public"
+        except OSError as error:  # refused, reset, timed out, TLS failures: the address was not reached
             failure = type(error).__name__
-            continue
-        return "full" if _is_emulator(response) else "public"
+        except http.client.HTTPException as error:  # reached, but what answered does not speak HTTP
+            failure = type(error).__name__
+        finally:
+            connection.close()
     raise StripeAppsError(
         "reaching",
         f"stripe-apps:apiBase {api_base}",
@@ -79,17 +85,43 @@ def _handshake(api_base: str) -> Surface:
     )
 
 
-def _is_emulator(response: object) -> bool:
-    import httpx  # noqa: PLC0415
+def _connection(scheme: str, netloc: str) -> tuple[http.client.HTTPConnection, str, dict[str, str]]:
+    """A connection to the address, through the proxy the environment names for it as every other request goes
+    (HTTP_PROXY, HTTPS_PROXY, NO_PROXY), with the request target and headers to send on it."""
+    context = None
+    if scheme == "https":
+        # The TLS settings of every other request (the same CA bundle and SSL_CERT_FILE): a gateway trusted for the
+        # API is trusted here, and one that is not fails alike.
+        from pulumi_stripe_apps.http import tls_context  # noqa: PLC0415 - only HTTPS addresses need it
 
-    assert isinstance(response, httpx.Response)
-    if response.status_code != 200:
+        context = tls_context()
+    proxy = urllib.request.getproxies().get(scheme)
+    if not proxy or urllib.request.proxy_bypass(urlsplit(f"//{netloc}").hostname or ""):
+        if context is None:
+            return http.client.HTTPConnection(netloc, timeout=HANDSHAKE_TIMEOUT), IDENTITY_PATH, {}
+        return http.client.HTTPSConnection(netloc, timeout=HANDSHAKE_TIMEOUT, context=context), IDENTITY_PATH, {}
+    via = urlsplit(proxy if "://" in proxy else f"http://{proxy}")
+    headers = {}
+    if via.username:
+        credentials = f"{unquote(via.username)}:{unquote(via.password or '')}".encode()
+        headers["Proxy-Authorization"] = "Basic " + base64.b64encode(credentials).decode()
+    address = f"{via.hostname}:{via.port or 80}"
+    if context is None:  # a plain HTTP request goes to the proxy, naming the whole URL
+        proxied = http.client.HTTPConnection(address, timeout=HANDSHAKE_TIMEOUT)
+        return proxied, f"http://{netloc}{IDENTITY_PATH}", headers
+    tunnel = http.client.HTTPSConnection(address, timeout=HANDSHAKE_TIMEOUT, context=context)
+    tunnel.set_tunnel(netloc, headers=headers)
+    return tunnel, IDENTITY_PATH, {}
+
+
+def _is_emulator(status: int, body: bytes) -> bool:
+    if status != 200:
         return False
     try:
-        body = response.json()
+        answer = json.loads(body)
     except ValueError:
         return False
-    return isinstance(body, dict) and body.get("object") == "emulator" and body.get("surface") == "full"
+    return isinstance(answer, dict) and answer.get("object") == "emulator" and answer.get("surface") == "full"
 
 
 def forget() -> None:

@@ -4,10 +4,16 @@ public surface (api.stripe.com itself is never asked: tests/unit/test_provider_l
 
 from __future__ import annotations
 
+import base64
 import socket
+import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+import httpx
 import pytest
 from pulumi.dynamic import ConfigureRequest
 from pulumi.dynamic.config import Config
@@ -88,3 +94,57 @@ def test_an_address_nothing_answers_is_not_guessed() -> None:
             _ = settings.surface
     assert "could not be reached" in str(refused.value)
     assert "Fix: start the emulator" in str(refused.value)
+
+
+@dataclass
+class ForwardProxy:
+    """A plain HTTP forward proxy on loopback, as a company's network names in HTTP_PROXY."""
+
+    url: str
+    seen: list[tuple[str, str | None]] = field(default_factory=list)  # request target, Proxy-Authorization
+
+
+@contextmanager
+def forward_proxy() -> Iterator[ForwardProxy]:
+    proxy = ForwardProxy("")
+
+    class Forward(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            proxy.seen.append((self.path, self.headers.get("Proxy-Authorization")))
+            upstream = httpx.get(self.path, trust_env=False)
+            self.send_response(upstream.status_code)
+            self.send_header("Content-Type", upstream.headers.get("content-type", "application/json"))
+            self.send_header("Content-Length", str(len(upstream.content)))
+            self.end_headers()
+            self.wfile.write(upstream.content)
+
+        def log_message(self, format: str, *args: object) -> None:
+            return
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Forward)
+    proxy.url = f"http://user:p%40ss@127.0.0.1:{server.server_address[1]}"
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield proxy
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_the_handshake_goes_through_the_proxy_the_environment_names(
+    server: RunningEmulator, control: ControlClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As every API request does (HTTP_PROXY, NO_PROXY), so a network that only lets the proxy out still works."""
+    for name in ("NO_PROXY", "no_proxy", "http_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    surface.forget()
+    with forward_proxy() as proxy:
+        monkeypatch.setenv("HTTP_PROXY", proxy.url)
+        assert load_settings({"stripe-apps:apiBase": server.url}.get).surface == "full"
+        surface.forget()
+        monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+        assert load_settings({"stripe-apps:apiBase": server.url}.get).surface == "full"
+    expected = "Basic " + base64.b64encode(b"user:p@ss").decode()
+    assert proxy.seen == [(server.url + surface.IDENTITY_PATH, expected)]  # the second went direct (NO_PROXY)
+    assert len(handshakes(control)) == 2
