@@ -22,7 +22,9 @@ from urllib.parse import urlencode
 import httpx
 
 from pulumi_stripe_apps.errors import StripeAppsError, default_fix
+from pulumi_stripe_apps.pacing import Pacer
 from pulumi_stripe_apps.retry import MAX_RETRIES, RATE_LIMIT_RETRIES, backoff, is_rate_limit, should_retry
+from pulumi_stripe_apps.settings import KEY_PREFIXES
 
 Files = Mapping[str, tuple[str, Any, str]]
 Fix = Callable[[StripeAppsError], "str | None"]
@@ -42,6 +44,7 @@ class StripeHttp:
         transport: httpx.BaseTransport | None = None,
         sleep: Callable[[float], None] = time.sleep,
         rng: random.Random | None = None,
+        pacer: Pacer | None = None,
     ) -> None:
         self._client = httpx.Client(
             base_url=api_base,
@@ -56,6 +59,7 @@ class StripeHttp:
         )
         self._sleep = sleep
         self._rng = rng or random.Random()
+        self._pacer = pacer or Pacer(live=api_key.startswith(KEY_PREFIXES["live"]), sleep=sleep)
 
     def __repr__(self) -> str:
         return f"StripeHttp({self._client.base_url})"
@@ -117,6 +121,7 @@ class StripeHttp:
             headers["Content-Type"] = "application/x-www-form-urlencoded"
         retries = rate_limited = 0
         while True:
+            self._pacer.wait(method, path)  # once Stripe has refused one: every attempt counts, retries too
             try:
                 response = self._client.request(
                     method,
@@ -141,6 +146,7 @@ class StripeHttp:
             if response.status_code < 400:
                 return response.json()
             if is_rate_limit(response.status_code, response.headers) and rate_limited < RATE_LIMIT_RETRIES:
+                self._pacer.engage()
                 rate_limited += 1
                 self._sleep(backoff(rate_limited, self._rng))
                 continue

@@ -11,6 +11,7 @@ import pytest
 
 from pulumi_stripe_apps.errors import StripeAppsError
 from pulumi_stripe_apps.http import STRIPE_VERSION, StripeHttp, form_pairs
+from pulumi_stripe_apps.pacing import Pacer
 from pulumi_stripe_apps.retry import RATE_LIMIT_RETRIES
 from stripe_apps_emulator.models.ratelimits import RateLimiter
 
@@ -89,6 +90,11 @@ def test_settings_apply_afresh_and_off_admits_everything() -> None:
     assert admitted(limits, 500, INSTALLS, live=True) == 500
 
 
+def unpaced() -> Pacer:
+    """The backoffs alone are counted here; the pace the first 429 sets is tests/unit/test_pacing.py's."""
+    return Pacer(live=False, sleep=lambda _seconds: None)
+
+
 def client(respond: Any, waits: list[float], seed: int = 1) -> StripeHttp:
     return StripeHttp(
         "http://emulator",
@@ -96,6 +102,7 @@ def client(respond: Any, waits: list[float], seed: int = 1) -> StripeHttp:
         transport=httpx.MockTransport(respond),
         sleep=waits.append,
         rng=random.Random(seed),
+        pacer=unpaced(),
     )
 
 
@@ -182,7 +189,12 @@ def test_http_client_backs_off_from_a_rate_limit_429_without_the_retry_header() 
 
     waits: list[float] = []
     client = StripeHttp(
-        "http://emulator", "sk_test_1", transport=httpx.MockTransport(respond), sleep=waits.append, rng=random.Random(2)
+        "http://emulator",
+        "sk_test_1",
+        transport=httpx.MockTransport(respond),
+        sleep=waits.append,
+        rng=random.Random(2),
+        pacer=unpaced(),
     )
     assert client.post("/v1/apps/uploads", action="uploading", subject="app") == {"id": "appupl_1"}
     assert len(waits) == 2 and len(keys) == 3 and len(set(keys)) == 1

@@ -1,0 +1,122 @@
+"""The provider's own pacing: once Stripe refuses a request with a rate-limit 429, requests leave at the pace
+Stripe's documented limits accept, so a rollout runs at the limit instead of into 429s. Checked against the
+emulator's model of those limits, on a clock that moves only when a request waits."""
+
+from __future__ import annotations
+
+import random
+
+import httpx
+import pytest
+
+from pulumi_stripe_apps.http import StripeHttp
+from pulumi_stripe_apps.pacing import BURST_SECONDS, ENDPOINT_PER_SECOND, Pacer, endpoint_of
+from stripe_apps_emulator.models.ratelimits import RateLimiter
+
+RATE_LIMIT = {"error": {"type": "invalid_request_error", "code": "rate_limit", "message": "Too many requests"}}
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.now += seconds
+
+
+def pacer(clock: Clock, *, live: bool) -> Pacer:
+    """Engaged on a fresh account whose budget is full (the engaged pace without the empty start)."""
+    paced = Pacer(live=live, clock=clock, sleep=clock.sleep)
+    clock.now -= 3 * BURST_SECONDS
+    paced.engage()
+    clock.now += 3 * BURST_SECONDS
+    return paced
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "endpoint"),
+    [
+        ("post", "/v1/apps/installs", "POST /v1/apps/installs"),
+        ("GET", "/v1/apps/installs/appinst_1Abc?expand[]=x", "GET /v1/apps/installs/{id}"),
+        ("POST", "/v1/apps/installs/appinst_9", "POST /v1/apps/installs/{id}"),
+        ("GET", "/v1/apps/secrets/find", "GET /v1/apps/secrets/find"),
+        ("GET", "/v1/accounts/acct_1X/persons", "GET /v1/accounts/{id}/persons"),
+    ],
+)
+def test_a_request_counts_on_its_method_and_route_every_id_alike(method: str, path: str, endpoint: str) -> None:
+    assert endpoint_of(method, path) == endpoint
+
+
+def test_one_endpoint_bursts_half_a_second_then_keeps_to_25_a_second() -> None:
+    clock = Clock()
+    paced = pacer(clock, live=True)
+    start = clock.now
+    waits = [paced.wait("POST", "/v1/apps/installs") for _ in range(100)]
+    burst = int(BURST_SECONDS * ENDPOINT_PER_SECOND) + 1
+    assert waits[:burst] == [0.0] * burst
+    assert all(wait > 0 for wait in waits[burst:])
+    assert clock.now - start == pytest.approx((100 - 1) / ENDPOINT_PER_SECOND - BURST_SECONDS)
+    # another endpoint has its own budget
+    assert paced.wait("GET", "/v1/apps/installs/appinst_1") == 0.0
+
+
+def test_test_mode_keeps_to_25_a_second_across_endpoints() -> None:
+    clock = Clock()
+    paced = pacer(clock, live=False)
+    start = clock.now
+    for index in range(100):
+        paced.wait("GET", f"/v1/apps/route{index % 4}")
+    assert clock.now - start == pytest.approx(99 / 25 - BURST_SECONDS)
+
+
+@pytest.mark.parametrize("live", [True, False])
+def test_stripes_limits_refuse_nothing_the_pacer_lets_through(live: bool) -> None:
+    """The emulator's model of Stripe's limits (its own code, the oracle), on the same clock, with requests
+    arriving up to 100 ms late: not one 429."""
+    clock, jitter = Clock(), random.Random(7)
+    paced, stripe = pacer(clock, live=live), RateLimiter(source=clock)
+    routes = ["POST /v1/apps/installs", "GET /v1/apps/installs/{id}", "GET /v1/apps/uploads/{id}", "GET /v1/account"]
+    refused = []
+    for index in range(2000):
+        method, path = routes[jitter.randrange(len(routes))].split()
+        paced.wait(method, path.replace("{id}", f"x_{index}"))
+        delay = jitter.random() * 0.1
+        clock.now += delay  # in flight
+        refused.append(stripe.charge("acct_1", live, f"{method} {path}"))
+        clock.now -= delay  # the next request leaves on the pacer's schedule, not after this one lands
+    assert refused.count(None) == 2000
+
+
+def test_nothing_waits_until_stripe_refuses_a_request() -> None:
+    """An account whose limits Stripe raised, or an API without any (the emulator with its limits off), is not
+    held to the documented defaults."""
+    clock = Clock()
+    paced = Pacer(live=False, clock=clock, sleep=clock.sleep)
+    assert {paced.wait("GET", "/v1/apps/installs/appinst_1") for _ in range(500)} == {0.0}
+    paced.engage()
+    # Stripe's budget is spent: half a second for it to refill by half, then the pace, without a burst
+    assert paced.wait("GET", "/v1/apps/installs/appinst_1") == pytest.approx(BURST_SECONDS)
+    assert paced.wait("GET", "/v1/apps/installs/appinst_1") == pytest.approx(1 / 25)
+
+
+def test_the_first_rate_limit_429_paces_every_later_request_of_the_key() -> None:
+    clock, answers = Clock(), iter([httpx.Response(200, json={}), httpx.Response(429, json=RATE_LIMIT)])
+    backoffs: list[float] = []
+    client = StripeHttp(
+        "http://emulator",
+        "sk_live_1",
+        transport=httpx.MockTransport(lambda request: next(answers, httpx.Response(200, json={}))),
+        sleep=backoffs.append,
+        rng=random.Random(3),
+        pacer=Pacer(live=True, clock=clock, sleep=clock.sleep),
+    )
+    start = clock.now
+    client.get("/v1/apps/installs/appinst_1", action="reading", subject="install")  # no wait, no pacing yet
+    client.get("/v1/apps/installs/appinst_1", action="reading", subject="install")  # 429: backs off, then paced
+    assert len(backoffs) == 1 and clock.now - start == pytest.approx(BURST_SECONDS)
+    for _ in range(25):
+        client.get("/v1/apps/installs/appinst_2", action="reading", subject="install")
+    assert clock.now - start == pytest.approx(BURST_SECONDS + 25 / 25)  # 25 a second on the endpoint from then
