@@ -12,22 +12,12 @@ import pytest
 from pulumi_stripe_apps.http import StripeHttp
 from pulumi_stripe_apps.pacing import BURST_SECONDS, ENDPOINT_PER_SECOND, Pacer, endpoint_of
 from stripe_apps_emulator.models.ratelimits import RateLimiter
+from tests.support.clock import FakeClock
 
 RATE_LIMIT = {"error": {"type": "invalid_request_error", "code": "rate_limit", "message": "Too many requests"}}
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.now += seconds
-
-
-def pacer(clock: Clock, *, live: bool) -> Pacer:
+def pacer(clock: FakeClock, *, live: bool) -> Pacer:
     """Engaged on a fresh account whose budget is full (the engaged pace without the empty start)."""
     paced = Pacer(live=live, clock=clock, sleep=clock.sleep)
     clock.now -= 3 * BURST_SECONDS
@@ -51,7 +41,7 @@ def test_a_request_counts_on_its_method_and_route_every_id_alike(method: str, pa
 
 
 def test_one_endpoint_bursts_half_a_second_then_keeps_to_25_a_second() -> None:
-    clock = Clock()
+    clock = FakeClock(start=1000.0)
     paced = pacer(clock, live=True)
     start = clock.now
     waits = [paced.wait("POST", "/v1/apps/installs") for _ in range(100)]
@@ -64,7 +54,7 @@ def test_one_endpoint_bursts_half_a_second_then_keeps_to_25_a_second() -> None:
 
 
 def test_test_mode_keeps_to_25_a_second_across_endpoints() -> None:
-    clock = Clock()
+    clock = FakeClock(start=1000.0)
     paced = pacer(clock, live=False)
     start = clock.now
     for index in range(100):
@@ -76,7 +66,7 @@ def test_test_mode_keeps_to_25_a_second_across_endpoints() -> None:
 def test_stripes_limits_refuse_nothing_the_pacer_lets_through(live: bool) -> None:
     """The emulator's model of Stripe's limits (its own code, the oracle), on the same clock, with requests
     arriving up to 100 ms late: not one 429."""
-    clock, jitter = Clock(), random.Random(7)
+    clock, jitter = FakeClock(start=1000.0), random.Random(7)
     paced, stripe = pacer(clock, live=live), RateLimiter(source=clock)
     routes = ["POST /v1/apps/installs", "GET /v1/apps/installs/{id}", "GET /v1/apps/uploads/{id}", "GET /v1/account"]
     refused = []
@@ -93,7 +83,7 @@ def test_stripes_limits_refuse_nothing_the_pacer_lets_through(live: bool) -> Non
 def test_nothing_waits_until_stripe_refuses_a_request() -> None:
     """An account whose limits Stripe raised, or an API without any (the emulator with its limits off), is not
     held to the documented defaults."""
-    clock = Clock()
+    clock = FakeClock(start=1000.0)
     paced = Pacer(live=False, clock=clock, sleep=clock.sleep)
     assert {paced.wait("GET", "/v1/apps/installs/appinst_1") for _ in range(500)} == {0.0}
     paced.engage()
@@ -103,7 +93,7 @@ def test_nothing_waits_until_stripe_refuses_a_request() -> None:
 
 
 def test_the_first_rate_limit_429_paces_every_later_request_of_the_key() -> None:
-    clock, answers = Clock(), iter([httpx.Response(200, json={}), httpx.Response(429, json=RATE_LIMIT)])
+    clock, answers = FakeClock(start=1000.0), iter([httpx.Response(200, json={}), httpx.Response(429, json=RATE_LIMIT)])
     backoffs: list[float] = []
     client = StripeHttp(
         "http://emulator",

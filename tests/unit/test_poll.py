@@ -12,17 +12,7 @@ import pytest
 
 from pulumi_stripe_apps import poll
 from pulumi_stripe_apps.errors import OperationCancelledError, PollTimeoutError
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.now += seconds
+from tests.support.clock import FakeClock
 
 
 def test_the_stack_timeout_names_the_stack_setting() -> None:
