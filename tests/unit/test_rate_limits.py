@@ -14,23 +14,14 @@ from pulumi_stripe_apps.http import STRIPE_VERSION, StripeHttp, form_pairs
 from pulumi_stripe_apps.pacing import Pacer
 from pulumi_stripe_apps.retry import RATE_LIMIT_RETRIES
 from stripe_apps_emulator.models.ratelimits import RateLimiter
+from tests.support.clock import FakeClock
 
 INSTALLS = "POST /v1/apps/installs"
 ENDPOINTS = [INSTALLS, "GET /v1/apps/installs/{id}", "POST /v1/apps/installs/{id}", "GET /v1/apps/installs"]
 RATE_LIMIT = {"error": {"type": "invalid_request_error", "code": "rate_limit", "message": "Too many requests"}}
 
 
-class Clock:
-    """Seconds that move only when told: the buckets refill by the clock, not by how fast a test runs."""
-
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-def limiter(clock: Clock) -> RateLimiter:
+def limiter(clock: FakeClock) -> RateLimiter:
     return RateLimiter(source=clock)
 
 
@@ -43,21 +34,21 @@ def test_stripes_documented_defaults() -> None:
 
 
 def test_each_endpoint_has_its_own_25_per_second_in_live_mode() -> None:
-    limits = limiter(Clock())
+    limits = limiter(FakeClock())
     assert admitted(limits, 30, INSTALLS, live=True) == 25
     assert limits.charge("acct_1", True, INSTALLS) == "endpoint"
     assert limits.charge("acct_1", True, "GET /v1/apps/installs") is None  # another endpoint: its own budget
 
 
 def test_endpoints_count_against_the_accounts_global_limit() -> None:
-    limits = limiter(Clock())
+    limits = limiter(FakeClock())
     assert [admitted(limits, 25, endpoint, live=True) for endpoint in ENDPOINTS] == [25, 25, 25, 25]
     assert limits.charge("acct_1", True, "GET /v1/account") == "global"  # 100 spent, though this endpoint is fresh
     assert limits.charge("acct_1", True, None) == "global"  # a URL that names no operation spends a global token
 
 
 def test_test_mode_and_sandboxes_have_25_per_second_in_all() -> None:
-    limits = limiter(Clock())
+    limits = limiter(FakeClock())
     assert admitted(limits, 10, INSTALLS, live=False) + admitted(limits, 20, "GET /v1/apps/installs", live=False) == 25
     assert limits.charge("acct_1", False, "GET /v1/account") == "global"
     assert limits.charge("acct_1", True, INSTALLS) is None  # live mode: another budget
@@ -65,7 +56,7 @@ def test_test_mode_and_sandboxes_have_25_per_second_in_all() -> None:
 
 
 def test_a_refused_request_spends_no_token() -> None:
-    limits = limiter(Clock())
+    limits = limiter(FakeClock())
     assert admitted(limits, 40, INSTALLS, live=True) == 25  # 15 refused by the endpoint's limit
     assert admitted(limits, 100, "GET /v1/apps/installs", live=True) == 25
     assert admitted(limits, 100, "POST /v1/apps/installs/{id}", live=True) == 25
@@ -73,7 +64,7 @@ def test_a_refused_request_spends_no_token() -> None:
 
 
 def test_buckets_refill_at_their_limit_per_second_up_to_one_seconds_worth() -> None:
-    clock = Clock()
+    clock = FakeClock()
     limits = limiter(clock)
     assert admitted(limits, 25, INSTALLS, live=True) == 25
     clock.now += 0.2
@@ -83,7 +74,7 @@ def test_buckets_refill_at_their_limit_per_second_up_to_one_seconds_worth() -> N
 
 
 def test_settings_apply_afresh_and_off_admits_everything() -> None:
-    limits = limiter(Clock())
+    limits = limiter(FakeClock())
     limits.configure(enabled=True, live=100, test=25, endpoint=2)
     assert admitted(limits, 5, INSTALLS, live=True) == 2
     limits.configure(enabled=False, live=1, test=1, endpoint=1)
