@@ -11,7 +11,8 @@ from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic_core import SchemaValidator, ValidationError
+from pydantic_core import core_schema as cs
 
 from pulumi_stripe_apps import manifest_rules as r
 
@@ -36,67 +37,115 @@ Loc = tuple[str | int, ...]
 
 
 # ---------------------------------------------------------------------------------------------------
-# Models derived from stripe-app.schema.json. Closed schema objects forbid extras; open ones allow them.
-# Enum-like fields that lag the server (`permission`, `viewport`, post-install `type`, access type) are
-# plain strings here; their values are judged by the rules table, not by the type.
+# The structure from stripe-app.schema.json, checked by pydantic's core validator. Closed schema objects
+# forbid extras; open ones allow them. Enum-like fields that lag the server (`permission`, `viewport`,
+# post-install `type`, access type) are plain strings here; the rules table judges their values.
+# The core validator rather than BaseModel classes: building model classes costs about 50 ms on the
+# first check of every command, on the path every install waits on; this schema builds in under 1 ms.
 # ---------------------------------------------------------------------------------------------------
-class _Closed(BaseModel):
-    model_config = ConfigDict(strict=True, extra="forbid", frozen=True)
+def _field(schema: cs.CoreSchema, *, required: bool = True) -> cs.TypedDictField:
+    return cs.typed_dict_field(schema, required=required)
 
 
-class _Open(BaseModel):
-    model_config = ConfigDict(strict=True, extra="allow", frozen=True)
+def _optional(schema: cs.CoreSchema) -> cs.TypedDictField:
+    return cs.typed_dict_field(cs.nullable_schema(schema), required=False)
 
 
-class Permission(_Closed):
+def _object(fields: dict[str, cs.TypedDictField], *, closed: bool) -> cs.TypedDictSchema:
+    return cs.typed_dict_schema(fields, extra_behavior="forbid" if closed else "allow")
+
+
+_STRINGS = cs.list_schema(cs.str_schema())
+_JSON_OBJECT = cs.dict_schema(cs.str_schema(), cs.any_schema())
+_PERMISSION = _object({"permission": _field(cs.str_schema()), "purpose": _field(cs.str_schema())}, closed=True)
+_VIEW = _object(
+    {"viewport": _field(cs.str_schema()), "component": _field(cs.str_schema(pattern=r.COMPONENT_PATTERN))},
+    closed=False,
+)
+_CSP = _object(
+    {"connect-src": _optional(_STRINGS), "image-src": _optional(_STRINGS), "purpose": _field(cs.str_schema())},
+    closed=False,
+)
+_UI_EXTENSION = _object(
+    {"views": _field(cs.list_schema(_VIEW), required=False), "content_security_policy": _optional(_CSP)},
+    closed=False,
+)
+_POST_INSTALL = _object({"type": _field(cs.str_schema()), "url": _optional(cs.str_schema())}, closed=True)
+_MANIFEST_FIELDS: dict[str, cs.TypedDictField] = {
+    "$schema": _optional(cs.str_schema()),
+    "id": _field(cs.str_schema(pattern=r.ID_PATTERN)),
+    "version": _field(cs.str_schema(min_length=1)),
+    "name": _field(cs.str_schema(min_length=1)),
+    "icon": _field(cs.str_schema(), required=False),
+    "permissions": _field(cs.list_schema(_PERMISSION), required=False),
+    "ui_extension": _optional(_UI_EXTENSION),
+    "post_install_action": _optional(_POST_INSTALL),
+    "constants": _optional(_JSON_OBJECT),
+    "allowed_redirect_uris": _optional(_STRINGS),
+    "distribution_type": _field(cs.literal_schema(["private", "public"]), required=False),
+    "stripe_api_access_type": _field(cs.str_schema(), required=False),
+    "sandbox_install_compatible": _field(cs.bool_schema(), required=False),
+    "app_backend": _optional(_JSON_OBJECT),
+    "extensions": _field(cs.any_schema(), required=False),
+    "connect_permissions": _field(cs.any_schema(), required=False),
+    "provisioning": _optional(_JSON_OBJECT),
+}
+_STRUCTURE = SchemaValidator(_object(_MANIFEST_FIELDS, closed=True))
+# The keys a misspelt top-level key is compared with.
+_MANIFEST_KEYS = [key for key in _MANIFEST_FIELDS if key != "$schema"]
+
+
+@dataclass(frozen=True)
+class Permission:
     """One requested permission; `purpose` is shown to the installer."""
 
     permission: str
     purpose: str
 
 
-class View(_Open):
+@dataclass(frozen=True)
+class View:
     """Where a UI component appears in the Dashboard."""
 
     viewport: str
-    component: str = Field(pattern=r.COMPONENT_PATTERN)
+    component: str
 
 
-class ContentSecurityPolicy(_Open):
+@dataclass(frozen=True)
+class ContentSecurityPolicy:
     """Third-party origins the UI may reach."""
 
-    model_config = ConfigDict(strict=True, extra="allow", frozen=True, populate_by_name=True)
-
-    connect_src: list[str] | None = Field(default=None, alias="connect-src")
-    image_src: list[str] | None = Field(default=None, alias="image-src")
     purpose: str
+    connect_src: list[str] | None = None
+    image_src: list[str] | None = None
 
 
-class UiExtension(_Open):
+@dataclass(frozen=True)
+class UiExtension:
     """The app's Dashboard UI."""
 
-    views: list[View] = Field(default_factory=list)
+    views: list[View] = field(default_factory=list)
     content_security_policy: ContentSecurityPolicy | None = None
 
 
-class PostInstallAction(_Closed):
+@dataclass(frozen=True)
+class PostInstallAction:
     """What the installer is sent to after installing."""
 
     type: str
     url: str | None = None
 
 
-class AppManifest(_Closed):
+@dataclass(frozen=True)
+class AppManifest:
     """A parsed `stripe-app.json`; keys the schema lacks but Stripe accepts are kept as untyped data."""
 
-    model_config = ConfigDict(strict=True, extra="forbid", frozen=True, populate_by_name=True)
-
-    schema_url: str | None = Field(default=None, alias="$schema")
-    id: str = Field(pattern=r.ID_PATTERN)
-    version: str = Field(min_length=1)
-    name: str = Field(min_length=1)
+    id: str
+    version: str
+    name: str
+    schema_url: str | None = None
     icon: str = ""
-    permissions: list[Permission] = Field(default_factory=list)
+    permissions: list[Permission] = field(default_factory=list)
     ui_extension: UiExtension | None = None
     post_install_action: PostInstallAction | None = None
     constants: dict[str, Any] | None = None
@@ -108,6 +157,19 @@ class AppManifest(_Closed):
     extensions: Any = None
     connect_permissions: Any = None
     provisioning: dict[str, Any] | None = None
+
+    @classmethod
+    def from_checked(cls, data: dict[str, Any]) -> AppManifest:
+        """Build from a dict the structure check passed (the typed fields are known to have their types)."""
+        plain = {k: data[k] for k in _PLAIN_KEYS if k in data}
+        ui, action = data.get("ui_extension"), data.get("post_install_action")
+        return cls(
+            schema_url=data.get("$schema"),
+            permissions=[Permission(p["permission"], p["purpose"]) for p in data.get("permissions", [])],
+            ui_extension=None if ui is None else _ui_extension(ui),
+            post_install_action=None if action is None else PostInstallAction(action["type"], action.get("url")),
+            **plain,
+        )
 
     def permission_names(self) -> list[str]:
         return [p.permission for p in self.permissions]
@@ -128,6 +190,20 @@ class AppManifest(_Closed):
             "image_src": self.csp_image_src(),
             "endpoints": list(self.allowed_redirect_uris or []),
         }
+
+
+_NESTED_KEYS = {"$schema", "permissions", "ui_extension", "post_install_action"}
+_PLAIN_KEYS = [key for key in _MANIFEST_FIELDS if key not in _NESTED_KEYS]
+
+
+def _ui_extension(ui: dict[str, Any]) -> UiExtension:
+    csp = ui.get("content_security_policy")
+    return UiExtension(
+        views=[View(v["viewport"], v["component"]) for v in ui.get("views", [])],
+        content_security_policy=None
+        if csp is None
+        else ContentSecurityPolicy(csp["purpose"], csp.get("connect-src"), csp.get("image-src")),
+    )
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -192,7 +268,7 @@ class _Collector:
 
 
 # ---------------------------------------------------------------------------------------------------
-# Schema errors (pydantic) -> issues with a fix each
+# Structure errors (pydantic-core) -> issues with a fix each
 # ---------------------------------------------------------------------------------------------------
 _MISSING_FIX: dict[str, str] = {
     "id": 'add `id`, a globally unique app id such as "com.example.billing"',
@@ -229,8 +305,7 @@ def _schema_issue(out: _Collector, err: Any) -> None:
         out.emit(rule, loc, f"required key `{last}` is missing.", fix)
     elif kind == "extra_forbidden":
         if len(loc) == 1:
-            known = [k for k in AppManifest.model_fields if k != "schema_url"]
-            close = difflib.get_close_matches(str(loc[0]), known, n=1)
+            close = difflib.get_close_matches(str(loc[0]), _MANIFEST_KEYS, n=1)
             fix = f"did you mean `{close[0]}`? Rename it." if close else "remove it (not a manifest key)"
             out.emit("unknown_key", loc, f"unknown key `{loc[0]}`.", fix)
         else:
@@ -538,7 +613,7 @@ def validate_manifest(data: object, *, strict: bool = False) -> ManifestReport:
         return _report(out, None)
     model: AppManifest | None = None
     try:
-        model = AppManifest.model_validate(data)
+        model = AppManifest.from_checked(_STRUCTURE.validate_python(data, strict=True))
     except ValidationError as exc:
         for err in exc.errors():
             _schema_issue(out, err)

@@ -404,8 +404,18 @@ def test_structural_rules_are_errors_in_both_modes() -> None:
 
 
 def test_manifest_module_does_not_import_pulumi() -> None:
-    # The emulator imports the validator and must not pull in the Pulumi SDK.
+    # Uploads and the CLI adoption path load the validator on their own: it must not pull in the Pulumi SDK.
     code = "import sys, pulumi_stripe_apps.manifest; sys.exit('pulumi' in sys.modules)"
+    assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
+
+
+def test_the_validator_does_not_build_pydantic_model_classes() -> None:
+    # Every command's first AppVersion check loads the validator, and every install waits on that check:
+    # pydantic's model layer would add about 50 ms there. The core validator is enough for the structure.
+    code = (
+        "import sys, pulumi_stripe_apps.manifest as m; m.validate_manifest({'id': 'a', 'version': '1', 'name': 'A'}); "
+        "sys.exit('pydantic.main' in sys.modules)"
+    )
     assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
 
 

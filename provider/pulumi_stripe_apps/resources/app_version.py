@@ -210,7 +210,7 @@ class AppVersionProvider(ConfiguredProvider):
                 for name in ("bundle_dir", "ignore")
                 if news.get(name)
             ]
-        # The validator (pydantic models) loads with the first check: a provider process that only reads
+        # The validator loads with the first check: a provider process that only reads
         # (refresh, destroy) never pays for it.
         from pulumi_stripe_apps.manifest import load_manifest  # noqa: PLC0415
 
