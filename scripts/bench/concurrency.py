@@ -10,8 +10,19 @@ import re
 from collections import Counter
 from pathlib import Path
 
-from scripts.bench.common import FRONTS, Report, Row, Size, log, median, timed
-from scripts.bench.engine import MODES, Emulator, Program, Stacks, dynamic, make_apps, native, native_floor
+from scripts.bench.common import FRONTS, Report, Row, Size, log, median
+from scripts.bench.engine import (
+    CLOCK_NOTE,
+    MODES,
+    Emulator,
+    Program,
+    Stacks,
+    command_seconds,
+    dynamic,
+    make_apps,
+    native,
+    native_floor,
+)
 from stripe_apps_devtools.noop_native import LATENCY_VARIABLE
 
 INSTALL_ROUTES = "* /v1/apps/installs*"
@@ -76,7 +87,7 @@ def bench_concurrency(report: Report, size: Size, work: Path, stacks: Stacks, em
             emulator.control.set_faults(seed=8, rules=rule)
             emulator.control.clear_requests()
             log(f"concurrency: {side} up of {n} installs with --parallel {parallel}")
-            times[side][parallel].append(timed(functools.partial(stack.up, parallel=parallel)))
+            times[side][parallel].append(command_seconds(stack, functools.partial(stack.up, parallel=parallel)))
             if side != "floor":
                 slowed[side] = _slowed_requests(emulator)
             emulator.control.clear_faults()
@@ -86,7 +97,7 @@ def bench_concurrency(report: Report, size: Size, work: Path, stacks: Stacks, em
         f"{n} installs, {latency_ms} ms added by the emulator to every request on `{INSTALL_ROUTES}`; the floor: "
         f"`pulumi-resource-noop` declaring {len(apps)} + {n} things, each create sleeping {create_ms} ms "
         f"(`{LATENCY_VARIABLE}`: {latency_ms} ms for each of the {INSTALL_ROUTE_CALLS} calls an install needs on "
-        f"those routes at the least); {size.conc_reps} run(s) per setting, the three in turn",
+        f"those routes at the least); {size.conc_reps} run(s) per setting, the three in turn; " + CLOCK_NOTE,
         "| --parallel | native (s) | dynamic (s) | floor (s) | native / floor | dynamic / floor |",
         "|---|---|---|---|---|---|",
     ]

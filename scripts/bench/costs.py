@@ -3,6 +3,7 @@ timed in this process (the same objects both fronts call), so a missed overhead 
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import time
@@ -77,10 +78,54 @@ def _time_to_port(plugin: str) -> float:
         process.wait(10)
 
 
+# The first calls of a command, in a process that has loaded what the native plugin loads before it serves:
+# what each resource module loads on first use (the manifest validator, the HTTP client) is timed with them.
+FIRST_CALLS = """
+import json, sys, time
+import pulumi_stripe_apps.native.server as plugin
+plugin.skip_httpx_command_line()
+from pulumi_stripe_apps.resources.app_installation import AppInstallationProvider
+from pulumi_stripe_apps.resources.app_version import AppVersionProvider
+given = json.load(sys.stdin)
+version, install = AppVersionProvider(), AppInstallationProvider()
+for provider in (version, install):
+    provider.configure_with(given["config"].get)
+seconds = {}
+start = time.perf_counter()
+version.check({}, {"app_dir": given["app_dir"]})
+seconds["AppVersion check"] = time.perf_counter() - start
+start = time.perf_counter()
+install.read(given["id"], given["outs"])
+seconds["AppInstallation read"] = time.perf_counter() - start
+json.dump(seconds, sys.stdout)
+"""
+
+
+def first_calls(app_dir: Path, stack: auto.Stack, config: dict[str, auto.ConfigValue]) -> dict[str, float]:
+    """Seconds of the first AppVersion check and the first AppInstallation read of a fresh plugin process."""
+    found = _an_install(stack)
+    given = {
+        "app_dir": str(app_dir),
+        "config": {key: value.value for key, value in config.items()},  # on stdin: the keys stay off argv
+        "id": found["id"],
+        "outs": {k: v for k, v in found.get("outputs", {}).items() if not k.startswith("__")},
+    }
+    done = subprocess.run(
+        [sys.executable, "-c", FIRST_CALLS], input=json.dumps(given), capture_output=True, text=True, check=True
+    )
+    seconds: dict[str, float] = json.loads(done.stdout)
+    return seconds
+
+
+def _an_install(stack: auto.Stack) -> dict[str, Any]:
+    resources = stack.export_stack().deployment["resources"]
+    return next(r for r in resources if r["type"].endswith(":AppInstallation"))
+
+
 def provider_calls(
     app_dir: Path, stack: auto.Stack, config: dict[str, auto.ConfigValue], reps: int = 20
 ) -> dict[str, float]:
-    """Median seconds of one call of each method a preview, refresh or no-op up makes, in this process."""
+    """Median seconds of one call of each method a preview, refresh or no-op up makes, in this process, warm."""
     from pulumi_stripe_apps.resources.app_installation import AppInstallationProvider  # noqa: PLC0415
     from pulumi_stripe_apps.resources.app_version import AppVersionProvider  # noqa: PLC0415
 
@@ -90,8 +135,7 @@ def provider_calls(
     version, install = AppVersionProvider(), AppInstallationProvider()
     version.configure_with(lookup)
     install.configure_with(lookup)
-    resources = stack.export_stack().deployment["resources"]
-    found = next(r for r in resources if r["type"].endswith(":AppInstallation"))
+    found = _an_install(stack)
     outs = {k: v for k, v in found.get("outputs", {}).items() if not k.startswith("__")}
     ins = {k: v for k, v in found.get("inputs", {}).items() if not k.startswith("__")}
     calls: dict[str, Callable[[], Any]] = {

@@ -14,8 +14,8 @@ from typing import Any
 
 from pulumi import automation as auto
 
-from scripts.bench.common import Report, Row, Size, log, timed
-from scripts.bench.engine import LARGE_STACK_ENV, Emulator, Stacks, write_yaml_program
+from scripts.bench.common import Report, Row, Size, log
+from scripts.bench.engine import CLOCK_NOTE, LARGE_STACK_ENV, Emulator, Stacks, command_seconds, write_yaml_program
 from scripts.bench.request_counts import MINIMUMS
 from tests.support.apps import write_app
 
@@ -79,7 +79,7 @@ def _up(stack: auto.Stack, parallel: int) -> tuple[float, str]:
         except auto.CommandError as failed:
             error = str(failed).strip().splitlines()[-1][:300]
 
-    return timed(run), error
+    return command_seconds(stack, run), error
 
 
 def _installed(stack: auto.Stack) -> int:
@@ -137,7 +137,8 @@ def bench_rollout(report: Report, size: Size, work: Path, stacks: Stacks, emulat
         f"per install ({why})",
         "rate floor: the most requests on one endpoint / its limit, or all requests / the account's live limit, "
         "whichever is longer; engine floor: `pulumi-resource-noop` declaring as many resources, same --parallel; "
-        "`PULUMI_SKIP_CHECKPOINTS=true` on both (the file backend otherwise rewrites the whole state after every step)",
+        "`PULUMI_SKIP_CHECKPOINTS=true` on both (the file backend otherwise rewrites the whole state after every "
+        "step); " + CLOCK_NOTE,
         "| accounts | wall (s) | rate floor (s) | engine floor (s) | wall / larger floor | failed | sent (not 429) "
         "| minimum | 429s | busiest endpoint |",
         "|---|---|---|---|---|---|---|---|---|---|",

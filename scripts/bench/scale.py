@@ -15,10 +15,12 @@ from typing import Any
 
 from pulumi import automation as auto
 
-from scripts.bench.common import FRONTS, SCALE_OPS, Report, Row, Size, children_cpu, log, median, program_cpu, timed
+from scripts.bench.common import FRONTS, SCALE_OPS, Report, Row, Size, children_cpu, log, median, program_cpu
 from scripts.bench.engine import (
+    CLOCK_NOTE,
     Emulator,
     Stacks,
+    command_seconds,
     dynamic,
     dynamic_floor,
     make_apps,
@@ -145,7 +147,7 @@ def _measure_front(
         found = data[side]
         memory = PeakMemory()
         with memory.watching():
-            found["wall"][op][total].append(timed(call))
+            found["wall"][op][total].append(command_seconds(stack, call))
         found["cpu"][op][total].append(children_cpu() - before)
         found["program"][op][total].append(program_cpu() - own)
         found["served"][op][total].append(emulator.cpu_seconds() - emu)
@@ -218,7 +220,7 @@ def _how_far(report: Report, totals: tuple[int, ...], make: Maker) -> None:
         log(f"scale dynamic: how far it goes, an up of {total} resources")
         ours, _ = make(total, -1)
         try:
-            seconds = timed(ours.up)
+            seconds = command_seconds(ours, ours.up)
         except auto.CommandError as failed:
             failure = _cause(str(failed))
             report.section("scale limit dynamic", [f"up of {total} resources failed: {failure}"])
@@ -252,7 +254,8 @@ def _write(report: Report, front: str, totals: tuple[int, ...], reps: int, data:
     shape_of = shape if front == "dynamic" else native_shape
     lines = [
         f"{front}: {DESCRIPTIONS[front]}; {reps} rep(s) of each operation, sizes in turn (each up a new program); "
-        "`PULUMI_SKIP_CHECKPOINTS=true` (the file backend otherwise rewrites the whole state after every step)",
+        "`PULUMI_SKIP_CHECKPOINTS=true` (the file backend otherwise rewrites the whole state after every step); "
+        + CLOCK_NOTE,
         "| resources | versions / installs / secrets | up (s) | preview (s) | refresh (s) | up per resource (ms) "
         "| preview per resource (ms) | refresh per resource (ms) | floor: up / preview / refresh (s) |",
         "|---|---|---|---|---|---|---|---|---|",
