@@ -38,7 +38,7 @@ SIZES = {
         "full",
         10,
         100,
-        5,
+        10,  # interleaved reps of each overhead row: with 5, a row moved by up to 0.1x between runs
         (10, 50, 100),
         5,
         40,
