@@ -13,7 +13,6 @@ import functools
 import random
 import ssl
 import threading
-import time
 import uuid
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -23,6 +22,7 @@ import httpx
 
 from pulumi_stripe_apps.errors import StripeAppsError, default_fix
 from pulumi_stripe_apps.pacing import Pacer
+from pulumi_stripe_apps.poll import pause, stop_if_cancelled
 from pulumi_stripe_apps.retry import MAX_RETRIES, RATE_LIMIT_RETRIES, backoff, is_rate_limit, should_retry
 from pulumi_stripe_apps.settings import KEY_PREFIXES
 
@@ -30,6 +30,7 @@ Files = Mapping[str, tuple[str, Any, str]]
 Fix = Callable[[StripeAppsError], "str | None"]
 # The API version responses are read in; the emulator and Stripe both answer it.
 STRIPE_VERSION = "2026-10-28.endive"
+CANCELLED_WAITING = "while the request waited to be retried or for its turn under Stripe's rate limits"
 
 
 class StripeHttp:
@@ -42,7 +43,7 @@ class StripeHttp:
         *,
         timeout: float = 80.0,
         transport: httpx.BaseTransport | None = None,
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[float], None] = pause,
         rng: random.Random | None = None,
         pacer: Pacer | None = None,
     ) -> None:
@@ -121,7 +122,10 @@ class StripeHttp:
             headers["Content-Type"] = "application/x-www-form-urlencoded"
         retries = rate_limited = 0
         while True:
-            self._pacer.wait(method, path)  # once Stripe has refused one: every attempt counts, retries too
+            # Once Stripe has refused one, every attempt keeps to its limits, retries too.
+            paced = self._pacer.wait(method, path)
+            if paced or retries or rate_limited:  # after a wait: a cancelled command sends nothing more
+                stop_if_cancelled(action, subject, CANCELLED_WAITING)
             try:
                 response = self._client.request(
                     method,

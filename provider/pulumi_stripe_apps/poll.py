@@ -3,7 +3,8 @@
 The deadline of a wait is the stack's `pollTimeout`/`uploadTimeout`, unless the operation runs under a resource's
 `customTimeouts`: then every wait of that operation ends by that one deadline. The native front runs each operation
 in `engine_operation`, with the engine's timeout for it and the plugin's cancel signal, which its Cancel sets: every
-wait then ends at once. The dynamic front runs outside any (Pulumi's dynamic host passes neither).
+wait then ends at once, the HTTP client's too (its retry backoffs and rate-limit pacing `pause` here). The dynamic
+front runs outside any (Pulumi's dynamic host passes neither).
 """
 
 from __future__ import annotations
@@ -70,14 +71,19 @@ def timeout_fix(default: str) -> str:
     )
 
 
-def stop_if_cancelled(action: str, subject: str) -> None:
+def stop_if_cancelled(action: str, subject: str, waiting: str = "while Stripe was still working on it") -> None:
     if _CANCELLED.get().is_set():
         raise OperationCancelledError(
             action,
             subject,
-            "cancelled: the engine asked the provider to stop (Ctrl-C) while Stripe was still working on it",
+            f"cancelled: the engine asked the provider to stop (Ctrl-C) {waiting}",
             fix="run `pulumi up` again: it finds what Stripe made and resumes from there (nothing is made twice)",
         )
+
+
+def pause(seconds: float) -> None:
+    """Waits `seconds`, less if the engine cancels the operation running in this context (its caller then stops)."""
+    _CANCELLED.get().wait(seconds)  # returns at once when set; outside an operation, a plain wait
 
 
 def wait_until(

@@ -5,10 +5,14 @@ emulator's model of those limits, on a clock that moves only when a request wait
 from __future__ import annotations
 
 import random
+import threading
+from typing import Any
 
 import httpx
 import pytest
 
+from pulumi_stripe_apps import poll
+from pulumi_stripe_apps.errors import OperationCancelledError
 from pulumi_stripe_apps.http import StripeHttp
 from pulumi_stripe_apps.pacing import BURST_SECONDS, ENDPOINT_PER_SECOND, Pacer, endpoint_of
 from stripe_apps_emulator.models.ratelimits import RateLimiter
@@ -110,3 +114,50 @@ def test_the_first_rate_limit_429_paces_every_later_request_of_the_key() -> None
     for _ in range(25):
         client.get("/v1/apps/installs/appinst_2", action="reading", subject="install")
     assert clock.now - start == pytest.approx(BURST_SECONDS + 25 / 25)  # 25 a second on the endpoint from then
+
+
+def cancel_aware_client(respond: Any, pacer: Pacer | None = None) -> StripeHttp:
+    """The client as the native plugin builds it: its waits are `poll.pause`, which the engine's Cancel ends."""
+    return StripeHttp("http://emulator", "sk_live_1", transport=httpx.MockTransport(respond), pacer=pacer)
+
+
+def test_a_cancel_ends_a_rate_limit_backoff_and_nothing_more_is_sent(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Ctrl-C while a request is refused: the backoff (an hour here, were it not cut short) ends at once."""
+    monkeypatch.setattr("pulumi_stripe_apps.http.backoff", lambda _attempt, _rng: 3600.0)
+    cancelled, sent = threading.Event(), []
+
+    def respond(request: httpx.Request) -> httpx.Response:
+        sent.append(request)
+        cancelled.set()  # the engine's Cancel arrives while the request is in flight
+        return httpx.Response(429, json=RATE_LIMIT)
+
+    with poll.engine_operation("create", 0, cancelled), pytest.raises(OperationCancelledError) as stopped:
+        cancel_aware_client(respond).post("/v1/apps/installs", action="installing", subject="install of app_1")
+    assert len(sent) == 1
+    assert "waited to be retried or for its turn under Stripe's rate limits" in str(stopped.value)
+    assert "run `pulumi up` again" in str(stopped.value)
+
+
+def test_a_cancel_ends_a_pacing_wait_before_the_request_leaves() -> None:
+    paced, cancelled, sent = Pacer(live=True, sleep=poll.pause), threading.Event(), []
+    paced.engage()  # the account's budget is spent: the next request waits its turn (half a second and more)
+    cancelled.set()
+    with poll.engine_operation("create", 0, cancelled), pytest.raises(OperationCancelledError):
+        cancel_aware_client(lambda request: sent.append(request) or httpx.Response(200, json={}), paced).get(
+            "/v1/apps/installs/appinst_1", action="reading", subject="install of app_1"
+        )
+    assert sent == []
+
+
+def test_outside_an_engine_operation_a_cancel_of_another_operation_ends_no_wait() -> None:
+    """Waits read the cancel signal of the operation running in their own context: the dynamic front's calls,
+    outside any, and other operations' never stop for it."""
+    cancelled, waits = threading.Event(), []
+    with poll.engine_operation("create", 0, cancelled):
+        cancelled.set()
+    clock = FakeClock(start=1000.0)
+    paced = Pacer(live=True, clock=clock, sleep=lambda seconds: waits.append(seconds) or clock.sleep(seconds))
+    paced.engage()
+    client = cancel_aware_client(lambda request: httpx.Response(200, json={"id": "appinst_1"}), paced)
+    assert client.get("/v1/apps/installs/appinst_1", action="reading", subject="install")["id"] == "appinst_1"
+    assert waits == [pytest.approx(BURST_SECONDS)]  # waited its turn, then sent
