@@ -10,6 +10,7 @@ surface answers both.
 from __future__ import annotations
 
 import contextlib
+import functools
 import itertools
 import json
 import os
@@ -28,6 +29,7 @@ from pulumi_stripe_apps.errors import StripeAppsError, upload_key_fix
 from pulumi_stripe_apps.poll import remaining, run_command, timeout_fix
 from pulumi_stripe_apps.retry import RATE_LIMIT_RETRIES, backoff
 from pulumi_stripe_apps.settings import APP_IDS_HELP, Settings
+from pulumi_stripe_apps.shared_reads import SharedReads
 from pulumi_stripe_apps.stripe_api import CLIENTS
 
 if TYPE_CHECKING:
@@ -43,6 +45,8 @@ def open_http(settings: Settings) -> StripeHttp:
 
 
 PAGE = "100"
+# Keyed by the client (one per API base and key, shared) and the app.
+HISTORY_READS: SharedReads[tuple[object, str], tuple[Upload, ...]] = SharedReads()
 
 
 @dataclass(frozen=True)
@@ -130,8 +134,13 @@ class ApiUploader:
         return list(self._pages({"app_id": app_id}, f"app {app_id}"))
 
     def history(self, app: str) -> list[Upload]:
-        """Version History of an app object (`app_...`), newest first."""
-        return list(self._pages({"app": app}, f"app {app}"))
+        """Version History of an app object (`app_...`), newest first, read after this call began: concurrent
+        calls for one app (the installs of a rollout) share one read (shared_reads.py)."""
+        read = functools.partial(self._read_history, app)
+        return list(HISTORY_READS.get((self._http, app), read))
+
+    def _read_history(self, app: str) -> tuple[Upload, ...]:
+        return tuple(self._pages({"app": app}, f"app {app}"))
 
     def get(self, upload_id: str) -> Upload | None:
         """The upload; a missing one raises Stripe's `resource_missing` (gone.py decides what that means)."""
