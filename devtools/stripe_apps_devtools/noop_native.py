@@ -24,9 +24,15 @@ from pulumi.runtime.proto import plugin_pb2, provider_pb2, provider_pb2_grpc
 TOKEN = "noop:index:Thing"
 LATENCY_VARIABLE = "NOOP_CREATE_LATENCY_MS"
 DIFF = provider_pb2.DiffResponse
+# `shape`: what the benchmarked resource recorded, for a YAML floor (the YAML host checks properties against this
+# schema) whose state holds as much as ours.
+_PROPERTIES = '{"label":{"type":"string"},"shape":{"$ref":"pulumi.json#/Any"}}'
 SCHEMA = (
-    '{"name":"noop","version":"0.0.1","resources":{"noop:index:Thing":{"inputProperties":{"label":'
-    '{"type":"string"}},"properties":{"label":{"type":"string"}}}}}'
+    '{"name":"noop","version":"0.0.1","resources":{"noop:index:Thing":{"inputProperties":'
+    + _PROPERTIES
+    + ',"properties":'
+    + _PROPERTIES
+    + "}}}"
 )
 
 

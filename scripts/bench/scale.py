@@ -81,7 +81,6 @@ def _native_maker(work: Path, stacks: Stacks, emulator: Emulator) -> Maker:
         accounts = [emulator.control.create_account(connected_to=platform)["account"] for _ in range(installs)]
         app = write_app(work / f"apps-native-{tag}" / "app", app_id=f"com.bench.n{tag}", sandbox=True)
         resources: dict[str, Any] = {"v": {"type": "stripe-apps:index:AppVersion", "properties": {"appDir": str(app)}}}
-        floor_resources: dict[str, Any] = {"v": {"type": "noop:index:Thing", "properties": {"label": "v"}}}
         for account in accounts:
             resources[f"i-{account}"] = {
                 "type": "stripe-apps:index:AppInstallation",
@@ -99,19 +98,38 @@ def _native_maker(work: Path, stacks: Stacks, emulator: Emulator) -> Maker:
                     "payload": {"fn::secret": f"secret-{k}"},
                 },
             }
-        for name in list(resources)[1:]:
-            floor_resources[name] = {"type": "noop:index:Thing", "properties": {"label": "${v.label}"}}
         project = work / f"native-{tag}"
         write_yaml_program(project, f"scale-native-{tag}", resources)
-        write_yaml_program(work / f"native-floor-{tag}", f"scale-native-floor-{tag}", floor_resources)
         ours = stacks.sandbox.project_stack(project, stack="bench", config=stacks.config, env=stacks.env)
 
         def floor() -> auto.Stack:
+            # Each thing holds what ours recorded under the same name: the engine and the YAML host carry a state
+            # of the same size on both sides, so what that size costs them is the floor's too.
+            shapes = recorded_shapes(ours)
+            floor_resources = {
+                name: {
+                    "type": "noop:index:Thing",
+                    "properties": {"label": "v" if name == "v" else "${v.label}", "shape": yaml_literal(shapes[name])},
+                }
+                for name in resources
+            }
+            write_yaml_program(work / f"native-floor-{tag}", f"scale-native-floor-{tag}", floor_resources)
             return stacks.sandbox.project_stack(work / f"native-floor-{tag}", stack="bench", env=stacks.env)
 
         return ours, floor
 
     return make
+
+
+def yaml_literal(value: Any) -> Any:
+    """A recorded value as a YAML program states it literally: `${` is Pulumi YAML's interpolation, `$${` its escape."""
+    if isinstance(value, str):
+        return value.replace("${", "$${")
+    if isinstance(value, list):
+        return [yaml_literal(item) for item in value]
+    if isinstance(value, dict):
+        return {key: yaml_literal(item) for key, item in value.items()}
+    return value
 
 
 def bench_scale(report: Report, size: Size, work: Path, stacks: Stacks, emulator: Emulator) -> None:
@@ -245,7 +263,8 @@ DESCRIPTIONS = {
     "in the same process",
     "native": "YAML programs through `pulumi-resource-stripe-apps`: one AppVersion, one AppSecret per 10 resources "
     "(user scope), the rest AppInstallation in test mode, each on its own connected account (`account`); the "
-    "floor: as many `noop:index:Thing`s (`pulumi-resource-noop`), each depending on the first",
+    "floor: as many `noop:index:Thing`s (`pulumi-resource-noop`), each depending on the first and holding what ours "
+    "recorded under its name (`shape`: secrets as placeholders of the same length), so both states are of a size",
 }
 
 
