@@ -25,7 +25,7 @@ TOKEN = "noop:index:Thing"
 LATENCY_VARIABLE = "NOOP_CREATE_LATENCY_MS"
 DIFF = provider_pb2.DiffResponse
 # `shape`: what the benchmarked resource recorded, for a YAML floor (the YAML host checks properties against this
-# schema) whose state holds as much as ours.
+# schema) whose state holds at least as much as ours (kept as inputs and outputs alike).
 _PROPERTIES = '{"label":{"type":"string"},"shape":{"$ref":"pulumi.json#/Any"}}'
 SCHEMA = (
     '{"name":"noop","version":"0.0.1","resources":{"noop:index:Thing":{"inputProperties":'

@@ -103,8 +103,9 @@ def _native_maker(work: Path, stacks: Stacks, emulator: Emulator) -> Maker:
         ours = stacks.sandbox.project_stack(project, stack="bench", config=stacks.config, env=stacks.env)
 
         def floor() -> auto.Stack:
-            # Each thing holds what ours recorded under the same name: the engine and the YAML host carry a state
-            # of the same size on both sides, so what that size costs them is the floor's too.
+            # Each thing holds what ours recorded under the same name (as inputs and outputs alike): the engine and
+            # the YAML host carry at least ours' state on the floor's side too, so what its size costs them is the
+            # floor's as well.
             shapes = recorded_shapes(ours)
             floor_resources = {
                 name: {
