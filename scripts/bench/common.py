@@ -108,6 +108,7 @@ ROW_KEYS = (
     "overhead native: preview",
     "overhead native: preview --refresh",
     "overhead native: no-op up",
+    "overhead native: the options ours declares, on the floor's preview (with / without)",
     "concurrency native: ours / floor at --parallel 1",
     "concurrency native: ours / floor at --parallel 4",
     "concurrency native: ours / floor at --parallel 8",

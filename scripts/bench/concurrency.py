@@ -22,6 +22,7 @@ from scripts.bench.engine import (
     make_apps,
     native,
     native_floor,
+    recorded_shapes,
 )
 from stripe_apps_devtools.noop_native import LATENCY_VARIABLE
 
@@ -32,6 +33,7 @@ INSTALL_ROUTES = "* /v1/apps/installs*"
 INSTALL_ROUTE_CALLS = 2
 TARGET = 1.1
 SIDES = (*FRONTS, "floor")
+PROGRAMS = {"dynamic": dynamic, "native": native}
 
 
 def _dynamic_host_workers() -> int:
@@ -58,15 +60,19 @@ def _slowed_requests(emulator: Emulator) -> Counter[str]:
 def bench_concurrency(report: Report, size: Size, work: Path, stacks: Stacks, emulator: Emulator) -> None:
     n, latency_ms = size.conc_installs, size.conc_latency_ms
     apps = make_apps(work / "apps-conc", math.ceil(n / len(MODES)), "conc")
+    by_side = {front: stacks.stack(f"conc-{front}", program(apps, n)) for front, program in PROGRAMS.items()}
+    log(f"concurrency: a first up of {n} native installs, whose recorded shapes the floor declares")
+    by_side["native"].up(parallel=8)
+    shapes = recorded_shapes(by_side["native"])
     # (nothing declared, the installs declared) per side; the floor's versions are things that do nothing too
     programs: dict[str, tuple[Program, Program]] = {
-        "dynamic": (dynamic(apps, 0), dynamic(apps, n)),
-        "native": (native(apps, 0), native(apps, n)),
-        "floor": (native_floor(len(apps), 0), native_floor(len(apps), n)),
+        **{front: (program(apps, 0), program(apps, n)) for front, program in PROGRAMS.items()},
+        "floor": (native_floor(len(apps), 0, shapes), native_floor(len(apps), n, shapes)),
     }
     create_ms = INSTALL_ROUTE_CALLS * latency_ms
     sleeping = Stacks(work, stacks.config, env={**stacks.env, LATENCY_VARIABLE: str(create_ms)})
-    by_side = {front: stacks.stack(f"conc-{front}", programs[front][0]) for front in FRONTS}
+    for front in FRONTS:
+        by_side[front].workspace.program = programs[front][0]
     by_side["floor"] = sleeping.stack("conc-floor", programs["floor"][0])
     log(
         f"concurrency: {n} installs over {len(apps)} apps, {latency_ms} ms per install request, "
@@ -95,7 +101,9 @@ def bench_concurrency(report: Report, size: Size, work: Path, stacks: Stacks, em
             stack.up(parallel=8)
     lines = [
         f"{n} installs, {latency_ms} ms added by the emulator to every request on `{INSTALL_ROUTES}`; the floor: "
-        f"`pulumi-resource-noop` declaring {len(apps)} + {n} things, each create sleeping {create_ms} ms "
+        f"`pulumi-resource-noop` declaring {len(apps)} + {n} things, each holding what ours recorded under its name "
+        f"(recorded in a first up) with the options ours declares (the schema's alias, secret outputs), each create "
+        f"sleeping {create_ms} ms "
         f"(`{LATENCY_VARIABLE}`: {latency_ms} ms for each of the {INSTALL_ROUTE_CALLS} calls an install needs on "
         f"those routes at the least); {size.conc_reps} run(s) per setting, the three in turn; " + CLOCK_NOTE,
         "| --parallel | native (s) | dynamic (s) | floor (s) | native / floor | dynamic / floor |",

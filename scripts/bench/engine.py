@@ -7,7 +7,6 @@ dynamic front, `noop:index:Thing` (a do-nothing native provider, `pulumi-resourc
 from __future__ import annotations
 
 import contextlib
-import functools
 import json
 import os
 import subprocess
@@ -22,11 +21,12 @@ from pulumi import automation as auto
 
 from pulumi_stripe_apps import AppInstallation, AppSecret, AppVersion
 from pulumi_stripe_apps.native.marshal import SECRET_SIG, SIG_KEY
+from pulumi_stripe_apps.schema import fields_of
 from scripts.bench.common import log
 from stripe_apps_devtools.noop import Noop
 from stripe_apps_emulator.testing import ControlClient
 from tests.support.apps import write_app
-from tests.support.native import resource
+from tests.support.native import MODULES, declared_options, resource
 
 ROOT = Path(__file__).resolve().parents[2]
 MODES = ("test", "sandbox", "live")
@@ -212,6 +212,11 @@ def native(apps: list[Path], installs: int) -> Program:
 
 # What our resources recorded, by resource name: the floor declares the same properties with the same values.
 Shapes = dict[str, dict[str, Any]]
+# The secret outputs each dynamic resource declares (`additional_secret_outputs`): its floor declares them too.
+SECRETS = {
+    kind: pulumi.ResourceOptions(additional_secret_outputs=[field.name for field in fields_of(module) if field.secret])
+    for kind, module in MODULES.items()
+}
 # The version outputs an install takes (its dependency edge), by front.
 LINKED = {
     "dynamic": ("app", "version", "sandbox_install_compatible"),
@@ -241,36 +246,31 @@ def dynamic_floor(versions: int, installs: int, shapes: Shapes, secrets: int = 0
     """Do-nothing resources of the same shapes as `dynamic(...)`'s: the same properties and dependencies."""
 
     def program() -> None:
-        parents = [Noop(f"v{i}", label=f"v{i}", **shapes[f"v{i}"]) for i in range(versions)]
+        parents = [Noop(f"v{i}", label=f"v{i}", opts=SECRETS["AppVersion"], **shapes[f"v{i}"]) for i in range(versions)]
         for j in range(installs):
             parent = parents[j % versions]
             linked = {key: getattr(parent, key) for key in LINKED["dynamic"]}
-            Noop(f"i{j}", label=f"i{j}", **{**shapes[f"i{j}"], **linked})
+            Noop(f"i{j}", label=f"i{j}", opts=SECRETS["AppInstallation"], **{**shapes[f"i{j}"], **linked})
         for k in range(secrets):
-            Noop(f"s{k}", label=f"s{k}", **shapes[f"s{k}"])
+            Noop(f"s{k}", label=f"s{k}", opts=SECRETS["AppSecret"], **shapes[f"s{k}"])
 
     return program
 
 
-def native_floor(versions: int, installs: int, shapes: Shapes | None = None) -> Program:
-    """`noop:index:Thing`s of the same shapes as `native(...)`'s (with `shapes`), or with a label alone."""
+def native_floor(versions: int, installs: int, shapes: Shapes, *, declared: bool = True) -> Program:
+    """`noop:index:Thing`s of the same shapes as `native(...)`'s, and with `declared` the same options."""
 
     def program() -> None:
-        parents = [_thing(f"v{i}", f"v{i}", (shapes or {}).get(f"v{i}", {})) for i in range(versions)]
+        parents = [_thing(f"v{i}", shapes[f"v{i}"], "AppVersion", declared) for i in range(versions)]
         for j in range(installs):
-            parent = parents[j % versions]
-            if shapes is None:
-                linked = {"label": parent.label.apply(functools.partial(_child_label, j))}  # type: ignore[attr-defined]
-            else:
-                linked = {key: getattr(parent, key) for key in LINKED["native"]}
-            _thing(f"i{j}", f"i{j}", {**(shapes or {}).get(f"i{j}", {}), **linked})
+            linked = {key: getattr(parents[j % versions], key) for key in LINKED["native"]}
+            _thing(f"i{j}", {**shapes[f"i{j}"], **linked}, "AppInstallation", declared)
 
     return program
 
 
-def _thing(name: str, label: pulumi.Input[str], props: dict[str, Any]) -> pulumi.CustomResource:
-    return pulumi.CustomResource("noop:index:Thing", name, {**props, "label": label})
-
-
-def _child_label(j: int, label: str) -> str:
-    return f"{label}-i{j}"
+def _thing(name: str, props: dict[str, Any], kind: str, declared: bool) -> pulumi.CustomResource:
+    """A thing declaring what ours declared as `kind` under `name`; with `declared`, the options ours declares too (the
+    schema's alias, its secret outputs): what they cost is the engine's and the SDK's, paid on both sides alike."""
+    options = declared_options(kind) if declared else None
+    return pulumi.CustomResource("noop:index:Thing", name, {**props, "label": name}, options)

@@ -27,6 +27,11 @@ def resource(kind: str, name: str, opts: pulumi.ResourceOptions | None = None, *
     """
     props: dict[str, Any] = {camel(field.name): None for field in fields_of(MODULES[kind]) if field.output}
     props.update({camel(key): value for key, value in args.items()})
+    return pulumi.CustomResource(token(kind), name, props, pulumi.ResourceOptions.merge(declared_options(kind), opts))
+
+
+def declared_options(kind: str) -> pulumi.ResourceOptions:
+    """The options a generated SDK declares for every native `kind` from the schema: the alias of the dynamic
+    resource's type, and its secret outputs."""
     secret = [camel(field.name) for field in fields_of(MODULES[kind]) if field.secret]
-    aliases = pulumi.ResourceOptions(aliases=[pulumi.Alias(type_=dynamic_type(kind))], additional_secret_outputs=secret)
-    return pulumi.CustomResource(token(kind), name, props, pulumi.ResourceOptions.merge(aliases, opts))
+    return pulumi.ResourceOptions(aliases=[pulumi.Alias(type_=dynamic_type(kind))], additional_secret_outputs=secret)
