@@ -19,11 +19,15 @@ from typing import Any
 
 import grpc
 from google.protobuf import empty_pb2, struct_pb2
+from pulumi.runtime import rpc
 from pulumi.runtime.proto import plugin_pb2, provider_pb2, provider_pb2_grpc
 
 TOKEN = "noop:index:Thing"
 LATENCY_VARIABLE = "NOOP_CREATE_LATENCY_MS"
 DIFF = provider_pb2.DiffResponse
+# A secret as the engine sends it to a provider that accepts secrets: {SIG_KEY: SECRET_SIG, "value": ...}.
+SIG_KEY, SECRET_SIG = rpc._special_sig_key, rpc._special_secret_sig
+_NONE = struct_pb2.Value()
 # `shape`: what the benchmarked resource recorded, for a YAML floor (the YAML host checks properties against this
 # schema) whose state holds at least as much as ours (kept as inputs and outputs alike).
 _PROPERTIES = '{"label":{"type":"string"},"shape":{"$ref":"pulumi.json#/Any"}}'
@@ -64,7 +68,8 @@ class NoopProvider(provider_pb2_grpc.ResourceProviderServicer):
         return provider_pb2.CheckResponse(inputs=request.news)
 
     def Diff(self, request: provider_pb2.DiffRequest, context: grpc.ServicerContext) -> Any:
-        changed = sorted(key for key in request.news.fields if request.olds.fields.get(key) != request.news.fields[key])
+        olds, news = request.olds.fields, request.news.fields
+        changed = sorted(key for key in news if key not in olds or not _same(olds[key], news[key]))
         return DIFF(changes=DIFF.DIFF_SOME if changed else DIFF.DIFF_NONE, diffs=changed)
 
     def Create(self, request: provider_pb2.CreateRequest, context: grpc.ServicerContext) -> Any:
@@ -81,6 +86,19 @@ class NoopProvider(provider_pb2_grpc.ResourceProviderServicer):
 
     def Delete(self, request: provider_pb2.DeleteRequest, context: grpc.ServicerContext) -> Any:
         return empty_pb2.Empty()
+
+
+def _same(old: struct_pb2.Value, new: struct_pb2.Value) -> bool:
+    """Equal values, a secret one equal to its plain value: an output the program declared secret (recorded
+    wrapped) against the same input declared plain. Unwrapped only when the values differ as sent."""
+    return bool(old == new or _revealed(old) == _revealed(new))
+
+
+def _revealed(value: struct_pb2.Value) -> struct_pb2.Value:
+    fields = value.struct_value.fields if value.HasField("struct_value") else None
+    if fields is not None and fields.get(SIG_KEY, _NONE).string_value == SECRET_SIG and "value" in fields:
+        return _revealed(fields["value"])
+    return value
 
 
 def _exit_with_parent(parent: int) -> None:

@@ -46,6 +46,15 @@ CLOCK_NOTE = (
 ENGINE_COMMANDS = frozenset({"up", "preview", "refresh", "destroy"})
 
 
+def planned_nothing(stack: auto.Stack) -> auto.Stack:
+    """`stack`, after a preview that plans no change: what the no-op rows time must be a no-op on either side (a
+    floor whose Diff saw a change would time updates against ours' no-op)."""
+    planned = {op: count for op, count in stack.preview().change_summary.items() if op != "same" and count}
+    if planned:
+        raise RuntimeError(f"{stack.workspace.project_settings().name}: a preview after its up plans {planned}")
+    return stack
+
+
 def command_seconds(stack: auto.Stack, call: Callable[[], object]) -> float:
     """Seconds of the one engine command `call` runs on `stack`, as a user waits for `pulumi up`.
 

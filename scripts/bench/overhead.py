@@ -31,6 +31,7 @@ from scripts.bench.engine import (
     make_apps,
     native,
     native_floor,
+    planned_nothing,
     recorded_shapes,
 )
 
@@ -98,6 +99,8 @@ def bench_overhead(report: Report, size: Size, work: Path, stacks: Stacks, emula
     for front, stack in floors.items():
         log(f"overhead: first up of {stack.name} ({front})")
         stack.up(parallel=8)
+    for stack in [*ours.values(), *floors.values()]:
+        planned_nothing(stack)
     sides = {front: (ours[front], floors[front]) for front in FRONTS}
     log("overhead: start-up of each provider process, and the provider's calls one by one")
     starts = startups(max(1, size.reps))
@@ -177,6 +180,7 @@ def _declared_cost(report: Report, stacks: Stacks, floor: auto.Stack, bare: Prog
     the same things without them, interleaved."""
     without = stacks.stack("over-nat-bare", bare)
     without.up(parallel=8)
+    planned_nothing(without)
     times: tuple[list[float], list[float]] = ([], [])
     for rep in range(reps + 1):  # the first pair warms up
         log(f"overhead: the declared options, preview {rep}/{reps}")
