@@ -31,6 +31,8 @@ class Size:
     scale_reps: int  # of the dynamic front's programs
     scale_native_reps: int
     rollout: tuple[int, int, int]  # connected accounts in each rollout, smallest to largest
+    rollout_runs: tuple[int, int, int]  # runs of each (the median stands): the engine's start-up weighs most on the
+    # smallest, and one run of it swung between 1.16x and 1.34x
 
 
 SIZES = {
@@ -52,6 +54,7 @@ SIZES = {
         scale_native_reps=3,  # one rep swung between 0.8x and 2.9x on the floor alone; two runs of two reps gave
         # 1.40x and 1.55x for preview (a step's cost is the difference of two medians: with two reps, of two means)
         rollout=(100, 1000, 5000),
+        rollout_runs=(5, 1, 1),
     ),
     "ci": Size(
         "ci",
@@ -70,6 +73,7 @@ SIZES = {
         scale_reps=1,
         scale_native_reps=1,
         rollout=(5, 10, 20),
+        rollout_runs=(2, 1, 1),
     ),
 }
 
