@@ -131,8 +131,16 @@ class Diff(DiffResult):
             changes=bool(self.properties),
             replaces=[entry.name for entry in self.properties if entry.replace],
             stables=[],
-            delete_before_replace=delete_before_replace,
+            delete_before_replace=delete_before_replace or self.replaces_itself,
         )
+
+    @property
+    def replaces_itself(self) -> bool:
+        """No input asks for a new object, so a replace the program forces (`pulumi up --replace`,
+        `replaceOnChanges`) would make the same Stripe object again: a secret is set by name and scope, an install
+        is created once per account, mode and app. Made before the old one is deleted, the new one would be deleted
+        with it; the old one goes first."""
+        return not any(entry.replace and entry.input for entry in self.properties)
 
     def named(self, name: str) -> PropertyChange | None:
         return next((entry for entry in self.properties if entry.name == name), None)

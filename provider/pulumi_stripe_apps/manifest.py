@@ -72,7 +72,7 @@ _UI_EXTENSION = _object(
 )
 _POST_INSTALL = _object({"type": _field(cs.str_schema()), "url": _optional(cs.str_schema())}, closed=True)
 _MANIFEST_FIELDS: dict[str, cs.TypedDictField] = {
-    "$schema": _optional(cs.str_schema()),
+    "$schema": _field(cs.str_schema(), required=False),
     "id": _field(cs.str_schema(pattern=r.ID_PATTERN)),
     "version": _field(cs.str_schema(min_length=1)),
     "name": _field(cs.str_schema(min_length=1)),
@@ -219,7 +219,7 @@ class ManifestIssue:
     severity: Severity
 
     def __str__(self) -> str:
-        return f"{self.path or '(root)'}: {self.message} Fix: {self.fix}"
+        return f"{self.message} Fix: {self.fix}"  # the message names the path already (`_Collector.emit`)
 
 
 @dataclass(frozen=True)
@@ -284,6 +284,14 @@ _PATTERN_FIX: dict[str, str] = {
     "id": 'use only letters, digits, "_", "-" and "." (e.g. "com.example.billing")',
     "component": "use the component's identifier: letters, digits and _ only",
 }
+# What a value of the wrong type should have been, in JSON's words.
+_EXPECTED: dict[str, str] = {
+    "string_type": "a string",
+    "list_type": "an array",
+    "model_type": "an object",
+    "dict_type": "an object",
+    "bool_type": "true or false",
+}
 _TYPE_FIX: dict[str, str] = {
     "string_type": "use a JSON string",
     "list_type": "use a JSON array",
@@ -291,6 +299,19 @@ _TYPE_FIX: dict[str, str] = {
     "dict_type": "use a JSON object",
     "bool_type": "use true or false",
 }
+
+
+def json_type(value: object) -> str:
+    """The JSON name of a parsed value's type: what the author wrote, not Python's name for it."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    return "an array" if isinstance(value, list) else "an object"
 
 
 def _schema_issue(out: _Collector, err: Any) -> None:
@@ -304,7 +325,15 @@ def _schema_issue(out: _Collector, err: Any) -> None:
             fix = "add `purpose`: one sentence telling installers why the app calls these URLs"
         out.emit(rule, loc, f"required key `{last}` is missing.", fix)
     elif kind == "extra_forbidden":
-        if len(loc) == 1:
+        if loc == ("extends",):
+            out.emit(
+                "unknown_key",
+                loc,
+                "`extends` belongs to a local manifest (`stripe-app.<name>.json`, read by `stripe apps start`), "
+                "not to stripe-app.json, which is what is uploaded.",
+                "remove `extends` from stripe-app.json; keep local overrides in stripe-app.<name>.json",
+            )
+        elif len(loc) == 1:
             close = difflib.get_close_matches(str(loc[0]), _MANIFEST_KEYS, n=1)
             fix = f"did you mean `{close[0]}`? Rename it." if close else "remove it (not a manifest key)"
             out.emit("unknown_key", loc, f"unknown key `{loc[0]}`.", fix)
@@ -327,9 +356,15 @@ def _schema_issue(out: _Collector, err: Any) -> None:
             f"{err['input']!r} is not an allowed value.",
             f"allowed values: {err['ctx']['expected']}",
         )
+    elif kind in _EXPECTED:
+        out.emit("schema", loc, f"must be {_EXPECTED[kind]}, not {json_type(err['input'])}.", _TYPE_FIX[kind])
     else:
-        fix = _TYPE_FIX.get(kind, "change the value to match the manifest schema")
-        out.emit("schema", loc, f"{err['msg']} (got {type(err['input']).__name__}).", fix)
+        out.emit(
+            "schema",
+            loc,
+            f"{err['msg']} (got {json_type(err['input'])}).",
+            "change the value to match the manifest schema",
+        )
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -519,19 +554,23 @@ def _check_connect_src(url: str, loc: Loc, out: _Collector) -> None:
         parts = urlsplit(url)
     except ValueError:
         parts = urlsplit("")
-    if parts.scheme != "https" or not parts.netloc:
+    if not url.startswith("https://") or not parts.netloc:
+        lowercase = parts.scheme == "https" and parts.netloc
         out.emit(
             "connect_src_scheme",
             loc,
-            f"{url!r} is not an https URL.",
-            "use https://<host>/<path> (the UI may only call https origins)",
+            f"{url!r} is not an https URL" + (" (the schema wants the scheme in lowercase)." if lowercase else "."),
+            f"write it as https://{parts.netloc}{url.split(parts.netloc, 1)[1]}"
+            if lowercase
+            else "use https://<host>/<path> (the UI may only call https origins)",
         )
     elif not parts.path:
+        origin = f"https://{parts.netloc}"
         out.emit(
             "connect_src_no_path",
             loc,
             f"{url!r} has no path.",
-            f"use {url}/ to allow the whole origin, or {url}/<path> to allow one API",
+            f"use {origin}/ to allow the whole origin, or {origin}/<path> to allow one API",
         )
     elif parts.path == "/" and not parts.query:
         out.emit(
@@ -552,7 +591,7 @@ def _check_post_install(action: dict[str, Any], out: _Collector) -> None:
         return
     url = action.get("url")
     if kind == "external":
-        if "url" not in action:
+        if action.get("url") is None:
             out.emit(
                 "post_install_external_url",
                 ("post_install_action", "url"),
@@ -607,7 +646,7 @@ def validate_manifest(data: object, *, strict: bool = False) -> ManifestReport:
         out.emit(
             "not_json_object",
             (),
-            f"expected a JSON object, got {type(data).__name__}.",
+            f"expected a JSON object, got {json_type(data)}.",
             'write the manifest as a JSON object: {"id": ..., "version": ..., "name": ...}',
         )
         return _report(out, None)
@@ -638,6 +677,11 @@ def load_manifest(app_dir: Path) -> tuple[dict[str, Any], ManifestReport]:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         return {}, _file_error(f"cannot read {path}: {exc}.", f"create a readable UTF-8 {MANIFEST_FILENAME}")
+    if text.startswith("\ufeff"):
+        return {}, _file_error(
+            f"{path} starts with a byte order mark (BOM), which JSON parsers refuse.",
+            f"save {MANIFEST_FILENAME} as UTF-8 without a BOM",
+        )
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:

@@ -266,3 +266,22 @@ def test_stripe_surface_live_install_needs_the_versions_access_at_preview(
         stack.preview()
     assert "requested_access=version.requested_access" in str(refused.value)
     assert objects(surface.control, "upload") == []
+
+
+def test_a_forced_replace_installs_again_and_keeps_the_install(
+    engine: EngineSandbox, surface: Surface, tmp_path: Path
+) -> None:
+    """`pulumi up --replace` of an install whose app, mode and account stay: Stripe keeps one install per account,
+    mode and app, so a create first would return the install the delete then removes. It is uninstalled first."""
+    control = surface.control
+    stack = engine.inline_stack(
+        installs_program(write_app(tmp_path / "billing"), {"dev": "test"}), config=surface.config()
+    )
+    stack.up()
+    urn = next(found["urn"] for found in stack.export_stack().deployment["resources"] if found["urn"].endswith("::dev"))
+    forced = stack.up(replace=[urn])
+    assert forced.summary.resource_changes == {"replace": 1, "same": 2}
+    assert forced.outputs["dev_status"].value == "installed"
+    assert [install["status"] for install in objects(control, "install")] == ["installed"]
+    stack.refresh(expect_no_changes=True)
+    stack.preview(expect_no_changes=True)

@@ -303,3 +303,33 @@ def test_values_known_only_at_apply_pass_preview(engine: EngineSandbox, emulator
     stack.preview(expect_no_changes=True)
     assert stored_payload(emulator, "first_copy", {"type": "user", "user": "usr_alice"}) == "ref-test/account/first"
     stack.destroy()
+
+
+def test_a_forced_replace_sets_the_secret_again_and_keeps_it(engine: EngineSandbox, surface: Surface) -> None:
+    """`pulumi up --replace` (or `replaceOnChanges`) with no input that asks for a new secret: the new secret is
+    the same one (set by name and scope), so the old one is deleted first and the secret is there afterwards."""
+    stack = engine.inline_stack(secret_program(FIRST), config=surface.config())
+    stack.up()
+    urn = next(found["urn"] for found in stack.export_stack().deployment["resources"] if found.get("id") == IDENTITY)
+    forced = stack.up(replace=[urn])
+    assert counts(forced.summary.resource_changes) == {"replace": 1, "same": 1}
+    assert stored_payload(surface.emulator) == FIRST
+    assert state_id(stack) == IDENTITY
+    stack.refresh(expect_no_changes=True)
+    stack.preview(expect_no_changes=True)
+
+
+def test_a_renamed_resource_keeps_the_secret_it_holds(engine: EngineSandbox, surface: Surface) -> None:
+    """A resource renamed without an alias: the engine creates the new one (the same secret, set again) and then
+    deletes the old one, which must not delete the secret the new one holds."""
+    stack = engine.inline_stack(secret_program(FIRST), config=surface.config())
+    stack.up()
+
+    def renamed() -> None:
+        AppSecret("slack-token-renamed", name="slack_token", payload=pulumi.Output.secret(FIRST), mode="test")
+
+    stack.workspace.program = renamed
+    moved = stack.up()
+    assert counts(moved.summary.resource_changes) == {"create": 1, "delete": 1, "same": 1}
+    assert stored_payload(surface.emulator) == FIRST
+    stack.refresh(expect_no_changes=True)

@@ -77,6 +77,21 @@ def test_every_mode_converges_and_an_out_of_band_uninstall_is_restored(
     assert objects(surface.control, "install") == []
 
 
+def test_a_forced_replace_keeps_the_install(engine: EngineSandbox, surface: Surface, tmp_path: Path) -> None:
+    """`pulumi up --replace` asks the provider nothing and creates first: the plugin leaves the install its create
+    was handed back (one per account, mode and app) to the new resource instead of uninstalling it."""
+    stack = engine.inline_stack(
+        native_program(write_app(tmp_path / "billing"), {"dev": "test"}), config=surface.config()
+    )
+    stack.up()
+    urn = next(found["urn"] for found in stack.export_stack().deployment["resources"] if found["urn"].endswith("::dev"))
+    forced = stack.up(replace=[urn])
+    assert forced.summary.resource_changes == {"replace": 1, "same": 2}
+    assert "is kept: a resource of this stack installed it in this run" in forced.stdout
+    assert [install["status"] for install in objects(surface.control, "install")] == ["installed"]
+    stack.refresh(expect_no_changes=True)
+
+
 def test_the_live_permission_gate_holds(engine: EngineSandbox, surface: Surface, tmp_path: Path) -> None:
     app_dir = write_app(tmp_path / "billing")
     stack = engine.inline_stack(native_program(app_dir, {"prod": "live"}), config=surface.config())

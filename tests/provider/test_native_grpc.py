@@ -336,6 +336,9 @@ def test_the_lifecycle_of_an_install_over_grpc(
     assert {key: rebuilt.get(key) for key in expected} == expected  # every input, from the id alone
     assert rebuilt["requestedAccess"]["permissions"] == ["customer_read"]  # what the install holds
 
+    # `pulumi destroy`, a new operation (its Configure starts it): in the operation that created it, a delete would
+    # leave the install to the resource that made it (made_here.py).
+    configured.Configure(engine_configure(surface.config()))
     configured.Delete(
         provider_pb2.DeleteRequest(id=installed.id, urn=urn(INSTALL, "i"), type=INSTALL, properties=updated.properties)
     )
@@ -426,6 +429,7 @@ def test_custom_timeouts_bound_the_waits_of_update_and_delete(
     surface.control.transitions(install="immediate")  # the retry's reinstall ends at once, the pending one when due
     surface.control.advance_clock(61)
     assert plain(update(0).properties)["status"] == "installed"
+    configured.Configure(engine_configure(surface.config()))  # `pulumi destroy`: another operation than the create
     with pytest.raises(grpc.RpcError) as bounded_delete:
         delete(0.5)
     assert "still uninstalling after 0.5s (customTimeouts.delete)" in str(bounded_delete.value.details())

@@ -39,7 +39,8 @@ def test_each_input_field_acts_as_its_policy_says(field: Any) -> None:
     result = AppSecretProvider().diff("appsecret_1", OLDS, news)
     assert result.changes is True
     assert result.replaces == ([field.name] if field.policy is Policy.REPLACE else [])
-    assert result.delete_before_replace is False
+    # A replace no input asks for (`--replace`, `replaceOnChanges`) would set the same secret again: delete it first.
+    assert result.delete_before_replace is (field.policy is not Policy.REPLACE)
 
 
 @pytest.mark.parametrize("field", [f for f in FIELDS if f.policy is Policy.COMPUTED], ids=lambda f: f.name)

@@ -539,3 +539,68 @@ def test_validate_never_raises_and_errors_are_actionable(data: object, strict: b
     for issue in report.errors + report.warnings:
         assert issue.fix.strip(), issue
         assert resolves(data, issue.path), (issue, data)
+
+
+# ---------------------------------------------------------------------------------------------------
+# What the emulator (Stripe's schema) refuses, preview refuses too; messages in the author's words
+# ---------------------------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("case", "data", "path", "message", "fix"),
+    [
+        (
+            "external action with a null url",
+            build(("post_install_action", {"type": "external", "url": None})),
+            "post_install_action.url",
+            "needs `url`",
+            "add `url`",
+        ),
+        (
+            "connect-src with an uppercase scheme",
+            build((f"{CSP}.connect-src", ["HTTPS://api.example.com/v1/"])),
+            f"{CSP}.connect-src[0]",
+            "scheme in lowercase",
+            "https://api.example.com/v1/",
+        ),
+        ("null $schema", build(("$schema", None)), "$schema", "must be a string, not null", "JSON string"),
+        (
+            "extends in the uploaded manifest",
+            build(("extends", "stripe-app.json")),
+            "extends",
+            "local manifest (`stripe-app.<name>.json`",
+            "remove `extends` from stripe-app.json",
+        ),
+        ("permissions as an object", build(("permissions", {})), "permissions", "must be an array, not an object", ""),
+        ("a number as the name", build(("name", 7)), "name", "must be a string, not a number", ""),
+    ],
+    ids=lambda value: value if isinstance(value, str) and " " in value else "",
+)
+def test_preview_refuses_what_the_schema_refuses_in_json_words(
+    case: str, data: dict[str, Any], path: str, message: str, fix: str
+) -> None:
+    report = validate_manifest(data)
+    assert [issue.path for issue in report.errors] == [path], (case, report.errors)
+    assert message in report.errors[0].message and fix in report.errors[0].fix
+    assert "NoneType" not in report.errors[0].message and "dict" not in report.errors[0].message
+
+
+def test_a_query_only_connect_src_is_fixed_from_its_origin() -> None:
+    report = validate_manifest(build((f"{CSP}.connect-src", ["https://api.example.com?x=/y"])))
+    [issue] = report.errors
+    assert (
+        issue.fix
+        == "use https://api.example.com/ to allow the whole origin, or https://api.example.com/<path> to allow one API"
+    )
+
+
+def test_a_warning_names_its_path_once() -> None:
+    path = "ui_extension.views[0].viewport"
+    [warning] = validate_manifest(build((path, "stripe.dashboard.refund.detail"))).warnings
+    assert str(warning).count(path) == 1
+    assert str(warning).startswith(f"`{path}`:")
+
+
+def test_a_byte_order_mark_is_named(tmp_path: Path) -> None:
+    (tmp_path / "stripe-app.json").write_text("\ufeff" + json.dumps(BASE), encoding="utf-8")
+    _, report = load_manifest(tmp_path)
+    [issue] = report.errors
+    assert "byte order mark" in issue.message and "without a BOM" in issue.fix

@@ -119,19 +119,21 @@ U, A, D = Change.UPDATE, Change.ADD, Change.DELETE
 
 @pytest.mark.parametrize(
     ("olds", "news", "ignore", "expected", "delete_first"),
+    # delete_first: what a replace would do. One no input asks for (`--replace`, `replaceOnChanges`) would create the
+    # same install again (one per account, mode and app), so the old one goes first.
     [
         # A version bump upgrades in place; access that changes with it is carried by the update.
-        ({}, {"version": "1.1.0"}, (), [("version", U, False, True)], False),
+        ({}, {"version": "1.1.0"}, (), [("version", U, False, True)], True),
         (
             {},
             {"version": "1.1.0", "requested_access": {"permissions": ["a", "b"]}},
             (),
             [("version", U, False, True), ("requested_access", A, False, True)],
-            False,
+            True,
         ),
         # ... even while preview cannot know the app yet: the AppVersion being replaced keeps its app_ id.
-        ({}, {"app": UNKNOWN, "version": "1.1.0"}, (), [("version", U, False, True)], False),
-        ({}, {"app": UNKNOWN}, (), [], False),
+        ({}, {"app": UNKNOWN, "version": "1.1.0"}, (), [("version", U, False, True)], True),
+        ({}, {"app": UNKNOWN}, (), [], True),
         ({}, {"app": "app_2"}, (), [("app", U, True, True)], False),
         ({}, {"mode": "test"}, (), [("mode", U, True, True)], False),
         # A replace-on-change input not known yet is a possible replace (the engine's convention).
@@ -146,24 +148,24 @@ U, A, D = Change.UPDATE, Change.ADD, Change.DELETE
         ),
         ({}, {"distribution": "public"}, (), [("distribution", U, True, True)], True),
         # Output-only: drift found by refresh is cleared; a version Stripe moved the install to is put back.
-        ({"drift": ["status is install_failed"]}, {}, (), [("drift", D, False, False)], False),
-        ({"installed_version": "1.2.0"}, {}, (), [("installed_version", U, False, False)], False),
+        ({"drift": ["status is install_failed"]}, {}, (), [("drift", D, False, False)], True),
+        ({"installed_version": "1.2.0"}, {}, (), [("installed_version", U, False, False)], True),
         # The program's ignoreChanges, by top-level name or `*`.
-        ({"drift": ["status is install_failed"]}, {}, ("drift",), [], False),
-        ({}, {"version": "1.1.0", "mode": "test"}, ("*",), [], False),
-        ({}, {"version": "1.1.0", "mode": "test"}, ("mode",), [("version", U, False, True)], False),
+        ({"drift": ["status is install_failed"]}, {}, ("drift",), [], True),
+        ({}, {"version": "1.1.0", "mode": "test"}, ("*",), [], True),
+        ({}, {"version": "1.1.0", "mode": "test"}, ("mode",), [("version", U, False, True)], True),
         # Inputs that only tune behaviour never cause a change on their own.
-        ({}, {"allow_permission_changes": True}, (), [], False),
+        ({}, {"allow_permission_changes": True}, (), [], True),
         # A new PKCE challenge asks for a new auth_code in place; the install stays.
-        ({}, {"code_challenge": CHALLENGE}, (), [("code_challenge", A, False, True)], False),
+        ({}, {"code_challenge": CHALLENGE}, (), [("code_challenge", A, False, True)], True),
         (
             {"code_challenge": CHALLENGE},
             {"code_challenge": OTHER_CHALLENGE},
             (),
             [("code_challenge", U, False, True)],
-            False,
+            True,
         ),
-        ({"auth_code": "ac_1"}, {}, (), [], False),
+        ({"auth_code": "ac_1"}, {}, (), [], True),
     ],
 )
 def test_app_installation_detailed_diff(

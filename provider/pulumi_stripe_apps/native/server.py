@@ -24,7 +24,7 @@ import grpc
 from google.protobuf import empty_pb2, json_format, struct_pb2
 from pulumi.runtime.proto import engine_pb2, engine_pb2_grpc, plugin_pb2, provider_pb2, provider_pb2_grpc
 
-from pulumi_stripe_apps import __version__, poll
+from pulumi_stripe_apps import __version__, made_here, poll
 from pulumi_stripe_apps.errors import StripeAppsError
 from pulumi_stripe_apps.fields import Change, Field, Policy, whole_property
 from pulumi_stripe_apps.native.marshal import SECRET_SIG, SIG_KEY, UNKNOWN, Names, is_secret, plain, to_core, to_struct
@@ -163,6 +163,7 @@ class StripeAppsProvider(provider_pb2_grpc.ResourceProviderServicer):
         self, request: provider_pb2.ConfigureRequest, context: grpc.ServicerContext
     ) -> provider_pb2.ConfigureResponse:
         lookup = config_lookup(dict(request.variables), json_format.MessageToDict(request.args))
+        made_here.start_operation()
         for kind in self._kinds.values():
             kind.provider.configure_with(lookup)
         return provider_pb2.ConfigureResponse(acceptSecrets=True, supportsPreview=False, acceptResources=False)

@@ -41,6 +41,7 @@ from pulumi.dynamic import (
     UpdateResult,
 )
 
+from pulumi_stripe_apps import made_here
 from pulumi_stripe_apps.errors import StripeAppsError, upload_key_fix
 from pulumi_stripe_apps.fields import (
     CODE_CHALLENGE_METHOD,
@@ -513,6 +514,13 @@ class AppInstallationProvider(ConfiguredProvider):
             id_ = stripe_install_id(id_)
             api = InstallApi(scope.enter_context(client_for(settings, props["mode"])), props.get("account"))
             subject = _subject(props, id_)
+            if api.made_here(id_):
+                print(
+                    f"{subject} is kept: a resource of this stack installed it in this run (a replace or a rename), "
+                    "and Stripe keeps one install per account, mode and app",
+                    file=sys.stderr,
+                )
+                return
             try:
                 api.uninstall(subject, id_)
             except StripeAppsError as error:
@@ -731,7 +739,12 @@ class InstallApi:
             )
         except StripeAppsError as error:
             raise self.on_which_account(error, error.fix) from None
+        made_here.record(self._client, found["id"])
         return found
+
+    def made_here(self, install_id: str) -> bool:
+        """Whether this engine operation created (or was handed back) this install: see made_here.py."""
+        return made_here.was_made(self._client, install_id)
 
     def on_which_account(self, error: StripeAppsError, fix: str | None) -> StripeAppsError:
         """A `resource_missing` names the account the key acts for: "no such object" is true for that account only,

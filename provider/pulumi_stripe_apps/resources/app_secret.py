@@ -31,6 +31,7 @@ from pulumi.dynamic import (
     UpdateResult,
 )
 
+from pulumi_stripe_apps import made_here
 from pulumi_stripe_apps.errors import StripeAppsError
 from pulumi_stripe_apps.fields import MODE, SECRET_SCOPE, Diff, Field, Policy, field_changes, is_unknown
 from pulumi_stripe_apps.gone import confirm_gone, key_account, require_account
@@ -204,6 +205,13 @@ class AppSecretProvider(ConfiguredProvider):
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         with client_for(self.settings(), props["mode"]) as client:
             where = {"name": props["name"], "scope": _scope(props)}
+            if made_here.was_made(client, secret_id(props)):
+                print(
+                    f"{_subject(props, id_)} is kept: a resource of this stack set it again in this run (a replace "
+                    "or a rename), and Stripe keeps one secret per name and scope",
+                    file=sys.stderr,
+                )
+                return
             require_account(client, props.get("account"), action="deleting", subject=_subject(props, id_))
             try:
                 client.post(f"{SECRETS_PATH}/delete", action="deleting", subject=_subject(props, id_), data=where)
@@ -236,6 +244,7 @@ class AppSecretProvider(ConfiguredProvider):
             found: Secret = client.post(
                 SECRETS_PATH, action=action, subject=_subject(props), data=params, fix=_secret_fix
             )
+            made_here.record(client, secret_id(props))
             return found, key_account(client)
 
 
