@@ -8,7 +8,7 @@ import pulumi
 import pytest
 from pulumi import automation as auto
 
-from pulumi_stripe_apps import AppVersion
+from pulumi_stripe_apps import AppSecret, AppVersion
 from tests.support.apps import set_manifest, write_app
 from tests.support.emulator import objects
 from tests.support.engine import EngineSandbox
@@ -102,4 +102,22 @@ def test_a_failed_cli_transcript_fails_the_up_and_the_next_up_converges(
     again = stack.up()
     assert again.summary.resource_changes == {"create": 1, "same": 1}
     assert len(objects(surface.control, "upload")) == 1
+    stack.preview(expect_no_changes=True)
+
+
+def test_an_app_dir_known_only_at_apply_passes_preview(engine: EngineSandbox, surface: Surface, tmp_path: Path) -> None:
+    """A directory another resource makes (a build step's output) is unknown at the first preview: check reads
+    nothing then, and what the manifest decides shows as not known yet instead of failing."""
+    app_dir = write_app(tmp_path / "billing")
+
+    def program() -> None:
+        # Any output known only once its resource exists stands for a build step here.
+        built = AppSecret("build-marker", name="build_marker", payload="built", mode="test")
+        version = AppVersion("billing", app_dir=built.id.apply(lambda _: str(app_dir)))
+        pulumi.export("version", version.version)
+
+    stack = engine.inline_stack(program, config=surface.config())
+    assert stack.preview().change_summary == {"create": 3}  # the stack, the marker and the version
+    up = stack.up()
+    assert up.outputs["version"].value == "1.0.0"
     stack.preview(expect_no_changes=True)

@@ -436,3 +436,19 @@ def test_custom_timeouts_bound_the_waits_of_update_and_delete(
     surface.control.advance_clock(61)  # the pending uninstall ends: the retry finds the install gone
     delete(0)
     assert objects(surface.control, "install") == []
+
+
+@pytest.mark.parametrize(
+    "news",
+    [{"appDir": UNKNOWN}, {"appDir": "/not/there/yet", "bundleDir": UNKNOWN}, {"appDir": "/x", "ignore": [UNKNOWN]}],
+    ids=["appDir", "bundleDir", "an ignore pattern"],
+)
+def test_a_version_whose_directory_is_not_known_yet_checks_at_apply(
+    configured: provider_pb2_grpc.ResourceProviderStub, news: dict[str, Any]
+) -> None:
+    """At preview a directory another resource makes is unknown: Check reads nothing and fails nothing, and what
+    the manifest decides is unknown too (a possible replace), never a placeholder read as a path."""
+    checked = configured.Check(provider_pb2.CheckRequest(urn=urn(VERSION, "v"), type=VERSION, news=struct(news)))
+    assert list(checked.failures) == []
+    inputs = plain(checked.inputs)
+    assert {inputs[name] for name in ("appId", "version", "fingerprint")} == {UNKNOWN}

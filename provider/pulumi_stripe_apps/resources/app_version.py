@@ -30,6 +30,7 @@ from pulumi.dynamic import (
     ReadResult,
     Resource,
 )
+from pulumi.runtime.rpc import UNKNOWN
 
 from pulumi_stripe_apps.errors import StripeAppsError
 from pulumi_stripe_apps.fields import (
@@ -41,6 +42,7 @@ from pulumi_stripe_apps.fields import (
     carried_changes,
     field_changes,
     ignored,
+    is_unknown,
     public,
 )
 from pulumi_stripe_apps.fingerprint import fingerprint, iter_bundle_files
@@ -178,6 +180,11 @@ class AppVersionProvider(ConfiguredProvider):
 
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         failures: list[CheckFailure] = []
+        if any(_holds_unknown(news.get(name)) for name in ("app_dir", "bundle_dir", "ignore")):
+            # Known at apply time (another resource writes or builds the app): there is nothing to read yet, so what
+            # the manifest and the content decide is unknown too, a possible replace; `up` checks it all.
+            from_config = ("app",) if self.settings().uploader == "cli" else ()  # found by the manifest's id
+            return CheckResult({**news, **dict.fromkeys((*_FROM_THE_APP, *from_config), UNKNOWN)}, [])
         app_dir_value = news.get("app_dir")
         if not isinstance(app_dir_value, str) or not app_dir_value:
             return CheckResult(
@@ -393,6 +400,30 @@ def _inputs(props: dict[str, Any]) -> dict[str, Any]:
 _CHECKED = ("distribution_type", "sandbox_install_compatible", "permissions", "requested_access")
 
 
+# What `check` reads from the app directory: unknown while the directory is (preview; another resource makes it).
+_FROM_THE_APP = (
+    "app_id",
+    "version",
+    "fingerprint",
+    "distribution_type",
+    "sandbox_install_compatible",
+    "permissions",
+    "requested_access",
+)
+
+
+def _absolute(path: pulumi.Input[str] | os.PathLike[str]) -> pulumi.Input[str]:
+    """A path made absolute in the program's working directory; one known only at apply time (a build step's output)
+    once it is known."""
+    if isinstance(path, str | os.PathLike):
+        return os.path.abspath(path)
+    return pulumi.Output.concat(path).apply(os.path.abspath)
+
+
+def _holds_unknown(value: object) -> bool:
+    return is_unknown(value) or (isinstance(value, list) and any(is_unknown(item) for item in value))
+
+
 class AppVersion(Resource, module="stripeapps", name="AppVersion"):
     """An uploaded, immutable version of a Stripe App, built from the directory holding stripe-app.json."""
 
@@ -416,18 +447,18 @@ class AppVersion(Resource, module="stripeapps", name="AppVersion"):
     def __init__(
         self,
         resource_name: str,
-        app_dir: str | os.PathLike[str],
+        app_dir: pulumi.Input[str] | os.PathLike[str],
         *,
-        bundle_dir: str | os.PathLike[str] | None = None,
-        ignore: list[str] | None = None,
+        bundle_dir: pulumi.Input[str] | os.PathLike[str] | None = None,
+        ignore: pulumi.Input[list[str]] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         props: dict[str, Any] = dict.fromkeys(OUTPUTS)
         props.update(
             # Absolute paths: the provider process does not share the program's working directory.
-            app_dir=os.path.abspath(app_dir),
-            bundle_dir=os.path.abspath(bundle_dir) if bundle_dir is not None else None,
-            ignore=list(ignore or []),
+            app_dir=_absolute(app_dir),
+            bundle_dir=_absolute(bundle_dir) if bundle_dir is not None else None,
+            ignore=list(ignore or []) if isinstance(ignore, list | tuple | None) else ignore,
         )
         secret_opts = pulumi.ResourceOptions(additional_secret_outputs=["signing_secret"])
         super().__init__(AppVersionProvider(), resource_name, props, pulumi.ResourceOptions.merge(secret_opts, opts))
