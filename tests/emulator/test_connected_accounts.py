@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 import stripe
 
-from stripe_apps_emulator.testing import ControlClient
+from stripe_apps_emulator.testing import ControlClient, RunningEmulator
 from tests.emulator.conftest import Uploader, manifest
 
 Sdk = Callable[..., stripe.StripeClient]
@@ -20,7 +20,12 @@ def platform(control: ControlClient, upload: Uploader) -> dict[str, Any]:
     app = upload(manifest())["app"]
     keys = control.keys()["default"]
     connected = [control.create_account(connected_to=keys["account"]) for _ in range(2)]
-    return {"app": app, "account": keys["account"], "connected": [found["account"] for found in connected]}
+    return {
+        "app": app,
+        "account": keys["account"],
+        "connected": [found["account"] for found in connected],
+        "connected_keys": [found["test"] for found in connected],
+    }
 
 
 def test_the_developer_installs_on_connected_accounts_with_channel_public(sdk: Sdk, platform: dict[str, Any]) -> None:
@@ -28,7 +33,8 @@ def test_the_developer_installs_on_connected_accounts_with_channel_public(sdk: S
     first, second = platform["connected"]
     install = client.v1.apps.installs.create({"app": platform["app"], "channel": "public"}, {"stripe_account": first})
     assert (install.account, install.channel, install.livemode) == (first, "public", False)
-    assert install.created_by == platform["account"]
+    # "The embedding platform that created the install": a developer is none (the docs' create example: null).
+    assert install.created_by is None
     again = client.v1.apps.installs.create({"app": platform["app"], "channel": "public"}, {"stripe_account": first})
     assert again.id == install.id  # idempotent by design, as on one's own account
     client.v1.apps.installs.create({"app": platform["app"], "channel": "public"}, {"stripe_account": second})
@@ -51,14 +57,28 @@ def test_private_channels_are_refused_on_a_connected_account(sdk: Sdk, platform:
     assert refused.value.param == "channel" and "channel=public" in str(refused.value.user_message)
 
 
-def test_reauthorize_and_uninstall_on_a_connected_account(sdk: Sdk, platform: dict[str, Any], upload: Uploader) -> None:
+def test_reauthorize_and_uninstall_on_a_connected_account(
+    sdk: Sdk, platform: dict[str, Any], upload: Uploader, server: RunningEmulator
+) -> None:
     client = sdk("test")
     acting = {"stripe_account": platform["connected"][0]}
     install = client.v1.apps.installs.create({"app": platform["app"], "channel": "public"}, acting)
+    granted = list(install.permissions_granted or [])
     upload(manifest(version="1.1.0", permissions=[{"permission": "invoice_read", "purpose": "Invoices"}]))
     assert client.v1.apps.installs.retrieve(install.id, {}, acting).permissions_pending == ["invoice_read"]
-    upgraded = client.v1.apps.installs.update(install.id, {}, acting)
-    assert "invoice_read" in (upgraded.permissions_granted or [])
+    # "An app developer can't grant new access" (docs: api/apps/installs/update): neither reauthorizing nor
+    # creating again moves the install; the new access waits for the installing account.
+    for attempt in (
+        lambda: client.v1.apps.installs.update(install.id, {}, acting),
+        lambda: client.v1.apps.installs.create({"app": platform["app"], "channel": "public"}, acting),
+    ):
+        held = attempt()
+        assert (held.permissions_granted, held.permissions_pending) == (granted, ["invoice_read"])
+        assert held.approval_required is True and held.status == "installed"
+    # The installing account grants it with its own key.
+    installer = stripe.StripeClient(platform["connected_keys"][0], base_addresses={"api": server.url})
+    upgraded = installer.v1.apps.installs.update(install.id)
+    assert "invoice_read" in (upgraded.permissions_granted or []) and upgraded.permissions_pending == []
     gone = client.v1.apps.installs.uninstall(install.id, {}, acting)
     assert gone.status == "uninstalling"
     with pytest.raises(stripe.InvalidRequestError) as missing:
@@ -107,7 +127,8 @@ def test_a_pkce_challenge_issues_an_auth_code_for_an_oauth_app_on_a_connected_ac
     assert client.v1.apps.installs.retrieve(install.id, {}, acting).auth_code == install.auth_code
     assert client.v1.apps.installs.update(install.id, {}, acting).auth_code == install.auth_code  # reauthorize keeps it
     # A second create with a new challenge returns the same install with a new code; without one, the code stays.
-    again = client.v1.apps.installs.create({"app": app, "channel": "public", "code_challenge": NEW_CHALLENGE}, acting)
+    renewed = {"code_challenge": NEW_CHALLENGE, "code_challenge_method": "S256"}
+    again = client.v1.apps.installs.create({"app": app, "channel": "public", **renewed}, acting)
     assert again.id == install.id and again.auth_code not in (None, install.auth_code)
     plain = client.v1.apps.installs.create({"app": app, "channel": "public"}, acting)
     assert plain.auth_code == again.auth_code
@@ -144,6 +165,16 @@ def test_a_malformed_pkce_challenge_is_refused_naming_code_challenge(
     assert expected in str(refused.value.user_message)
 
 
+def test_a_challenge_needs_its_method(sdk: Sdk, platform: dict[str, Any]) -> None:
+    """`code_challenge_method`: "Required when `code_challenge` is provided" (SDK `InstallCreateParams`)."""
+    with pytest.raises(stripe.InvalidRequestError) as refused:
+        sdk("test").v1.apps.installs.create(
+            {"app": platform["app"], "channel": "public", "code_challenge": CHALLENGE},
+            {"stripe_account": platform["connected"][0]},
+        )
+    assert (refused.value.code, refused.value.param) == ("parameter_missing", "code_challenge_method")
+
+
 def test_code_challenge_method_is_s256_only(sdk: Sdk, platform: dict[str, Any]) -> None:
     with pytest.raises(stripe.InvalidRequestError) as refused:
         sdk("test").v1.apps.installs.create(
@@ -156,3 +187,37 @@ def test_code_challenge_method_is_s256_only(sdk: Sdk, platform: dict[str, Any]) 
             {"stripe_account": platform["connected"][0]},
         )
     assert refused.value.param == "code_challenge_method"
+
+
+def test_through_stripe_account_a_developer_sees_only_its_own_apps_installs(
+    sdk: Sdk, platform: dict[str, Any], upload: Uploader, server: RunningEmulator
+) -> None:
+    """Retrieve and list name the installing account, the app's developer and the embedding platform: acting on a
+    connected account, a developer sees that account's installs of its apps, not of others' apps."""
+    first, key = platform["connected"][0], platform["connected_keys"][0]
+    own = stripe.StripeClient(key, base_addresses={"api": server.url})
+    other_app = upload(manifest(app_id="com.connected.own"), key=key)["app"]
+    theirs = own.v1.apps.installs.create({"app": other_app, "channel": "private_test"})
+    developer = sdk("test")
+    acting = {"stripe_account": first}
+    mine = developer.v1.apps.installs.create({"app": platform["app"], "channel": "public"}, acting)
+    assert [found.id for found in developer.v1.apps.installs.list({}, acting).data] == [mine.id]
+    with pytest.raises(stripe.InvalidRequestError) as hidden:
+        developer.v1.apps.installs.retrieve(theirs.id, {}, acting)
+    assert hidden.value.code == "resource_missing"
+    assert sorted(found.id for found in own.v1.apps.installs.list().data) == sorted([mine.id, theirs.id])
+
+
+def test_a_list_filters_by_the_authenticated_account_only(sdk: Sdk, platform: dict[str, Any]) -> None:
+    """`account`: "other lists only accept the authenticated account" (SDK `InstallListParams.account`)."""
+    developer = sdk("test")
+    assert developer.v1.apps.installs.list({"account": platform["account"]}).data == []
+    with pytest.raises(stripe.InvalidRequestError) as refused:
+        developer.v1.apps.installs.list({"account": platform["connected"][0]})
+    assert refused.value.param == "account" and refused.value.http_status == 400
+    # The developer's own-key listing of its app may name an installing account.
+    developer.v1.apps.installs.create(
+        {"app": platform["app"], "channel": "public"}, {"stripe_account": platform["connected"][0]}
+    )
+    found = developer.v1.apps.installs.list({"app": platform["app"], "account": platform["connected"][0]})
+    assert [install.account for install in found.data] == [platform["connected"][0]]

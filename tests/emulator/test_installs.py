@@ -214,6 +214,15 @@ def test_restricted_keys(sdk: Sdk, upload: Uploader) -> None:
     assert sdk("restricted_test_no_write").v1.apps.installs.retrieve(install.id).id == install.id
     live = sdk("restricted_live_write").v1.apps.installs.create({"app": app, "channel": "private_live"})
     assert live.livemode is True
+    # A key without the install permissions reads no install: read access is a permission too (write implies it).
+    for read in (
+        lambda: sdk("restricted_test_secret_read").v1.apps.installs.retrieve(install.id),
+        sdk("restricted_test_secret_read").v1.apps.installs.list,
+    ):
+        with pytest.raises(stripe.PermissionError) as refused:
+            read()
+        assert "app_install_read" in str(refused.value.user_message)
+    assert sdk("restricted_test_write").v1.apps.installs.list().data[0].id == install.id
 
 
 def test_events_for_install_lifecycle(sdk: Sdk, upload: Uploader) -> None:

@@ -285,3 +285,42 @@ def test_a_forced_replace_installs_again_and_keeps_the_install(
     assert [install["status"] for install in objects(control, "install")] == ["installed"]
     stack.refresh(expect_no_changes=True)
     stack.preview(expect_no_changes=True)
+
+
+def test_new_access_on_a_connected_account_waits_for_its_owner(
+    engine: EngineSandbox, surface: Surface, tmp_path: Path
+) -> None:
+    """ "An app developer can't grant new access" (docs: api/apps/installs/update): an upgrade that asks for more on
+    a connected account fails, naming who approves it, and records nothing false; once the account's owner approves
+    (with their own key here), the next `up` converges."""
+    control, emulator = surface.control, surface.emulator
+    created = control.create_account(connected_to=surface.keys["default"]["account"])
+    account = created["account"]
+    app_dir = write_app(tmp_path / "billing")
+    stack = engine.inline_stack(installs_program(app_dir, {"shop": "test"}, account=account), config=surface.config())
+    stack.up()
+
+    set_manifest(
+        app_dir,
+        version="1.1.0",
+        permissions=[
+            {"permission": "customer_read", "purpose": "Customers"},
+            {"permission": "invoice_read", "purpose": "Invoices"},
+        ],
+    )
+    with pytest.raises(auto.CommandError) as refused:
+        stack.up()
+    message = str(refused.value)
+    assert f"version 1.1.0 asks for access {account} has not granted (permission invoice_read)" in message
+    assert f"ask the owner of {account} to approve the new access" in message
+    [install] = objects(control, "install")
+    assert install["permissions_granted"] == ["customer_read"]
+    recorded = [r for r in stack.export_stack().deployment["resources"] if r["type"].endswith(":AppInstallation")]
+    assert recorded[0]["outputs"]["installed_version"] == "1.0.0"
+
+    owner = stripe.StripeClient(created["test"], base_addresses={"api": emulator.url})
+    owner.v1.apps.installs.update(install["id"])
+    converged = stack.up()
+    assert converged.outputs["shop_version"].value == "1.1.0"
+    assert converged.outputs["shop_status"].value == "installed"
+    stack.preview(expect_no_changes=True)

@@ -12,11 +12,12 @@ from ..errors import (
     InstallStateInvalidError,
     InvalidParameterError,
     InvalidRequestError,
+    ParameterMissingError,
     ResourceMissingError,
     SandboxInstallIncompatibleError,
 )
 from ..ids import derived, public, random_id
-from .accounts import INSTALL_WRITE, Caller
+from .accounts import INSTALL_READ, INSTALL_WRITE, Caller
 from .listing import created_matches, paginate
 
 if TYPE_CHECKING:
@@ -42,8 +43,8 @@ AUTH_CODE_PREFIX = "ac_"
 def pkce_challenge(challenge: str | None, method: str | None) -> str | None:
     """The create request's PKCE challenge, checked as Stripe documents it; None when there is none.
 
-    Inferred: a method without a challenge is refused, and a challenge without a method is taken as S256 (the only
-    method Stripe accepts)."""
+    The method is "required when `code_challenge` is provided" (SDK `InstallCreateParams.code_challenge_method`).
+    Inferred: a method without a challenge is refused."""
     if challenge is None:
         if method is not None:
             raise InvalidParameterError("code_challenge_method was given without code_challenge.", "code_challenge")
@@ -53,6 +54,8 @@ def pkce_challenge(challenge: str | None, method: str | None) -> str | None:
             "Invalid code_challenge: must be 43 to 128 characters of letters, numbers, '-', '.', '_' and '~'.",
             "code_challenge",
         )
+    if method is None:
+        raise ParameterMissingError("Missing required param: code_challenge_method.", "code_challenge_method")
     return challenge
 
 
@@ -201,14 +204,25 @@ class Installs:
         if install["livemode"] != caller.livemode:
             return False
         if install["account"] == caller.account:
-            return True
+            # Through `Stripe-Account` a developer sees that account's installs of its own apps only (docs:
+            # api/apps/installs: retrieve and list name the installing account, the developer and the platform).
+            return caller.account == caller.key_account or self._owns_app(caller.key_account, install)
         if not as_developer or caller.account != caller.key_account:
             return False
         installer = self._backend.store.get("account", install["account"])
         if installer is not None and installer.get("parent") == caller.account:
             return False  # a sandbox is its own environment, as for events (inferred)
+        return self._owns_app(caller.account, install)
+
+    def _owns_app(self, account: str, install: dict[str, Any]) -> bool:
         app = self._backend.apps.app_doc(install["app"])
-        return app is not None and app["account"] == caller.account
+        return app is not None and app["account"] == account
+
+    def _grants_here(self, caller: Caller, install: dict[str, Any]) -> bool:
+        """Whether the caller may grant the access an install's newest upload adds: the installing account with its
+        own key may; an app developer may not (docs: api/apps/installs/update, "An app developer can't grant new
+        access"). Embedding platforms are not emulated."""
+        return bool(caller.key_account == install["account"])
 
     def _load(self, caller: Caller | None, id_: str) -> dict[str, Any]:
         install = self._backend.store.get("install", id_)
@@ -219,12 +233,23 @@ class Installs:
         raise ResourceMissingError(f"No such app install: '{id_}'", "id")
 
     def retrieve(self, caller: Caller, id_: str) -> dict[str, Any]:
+        caller.require(INSTALL_READ, INSTALL_WRITE)
         return self.render(self._load(caller, id_))
 
     def list(self, caller: Caller, params: dict[str, Any]) -> dict[str, Any]:
+        caller.require(INSTALL_READ, INSTALL_WRITE)
         out = []
         # A developer's listing spans the accounts that installed its app only when filtered by `app`.
-        across = params.get("app") is not None
+        across = params.get("app") is not None and caller.account == caller.key_account
+        account = params.get("account")
+        if account is not None and not across and account != caller.account:
+            # "Other lists only accept the authenticated account" (SDK `InstallListParams.account`); the wording
+            # of the refusal is inferred.
+            raise InvalidParameterError(
+                f"Only the account this request is authenticated as ({caller.account}) can be given as `account` "
+                "here; an app's developer lists other accounts' installs of its app with its own key and `app`.",
+                "account",
+            )
         for install in reversed(self._backend.store.all("install")):
             if not self._visible(caller, install, as_developer=across):
                 continue
@@ -304,6 +329,8 @@ class Installs:
                 self._emit_update(existing, before, direct=True)
                 return self.render(existing)
             self._issue_auth_code(existing, newest, challenge)
+            if self.has_pending(existing) and not self._grants_here(caller, existing):
+                return self._left_pending(existing)
             return self._reinstall(existing, newest, direct=True)
         now = self._backend.clock.now_int()
         install: dict[str, Any] = {
@@ -314,9 +341,9 @@ class Installs:
             "auth_code": None,
             "channel": channel,
             "created": now,
-            # The platform that made an install on a connected account (inferred: the SDK documents the
-            # field without saying when it is set).
-            "created_by": caller.key_account if caller.key_account != caller.account else None,
+            # "The embedding platform that created the install": none here (embedding platforms are not emulated);
+            # a developer's install on a connected account has none either (docs example, api/apps/installs/create).
+            "created_by": None,
             "livemode": caller.livemode,
             "status": "installing",
             "_upload": newest["id"],
@@ -383,7 +410,16 @@ class Installs:
         app = self._backend.apps.app_doc(install["app"])
         if app is None:
             raise InvalidRequestError(f"The app of install {id_} no longer exists.", "id")
-        return self._reinstall(install, self._newest_or_fail(app, caller), direct=True)
+        newest = self._newest_or_fail(app, caller)
+        if self.has_pending(install) and not self._grants_here(caller, install):
+            return self._left_pending(install)
+        return self._reinstall(install, newest, direct=True)
+
+    def _left_pending(self, install: dict[str, Any]) -> dict[str, Any]:
+        """A caller that may not grant the newest upload's new access: the install keeps its version and grant, the
+        access stays pending for the installing account to approve (inferred: an answer, not an error)."""
+        self._backend.store.put("install", install["id"], install)  # an auth_code issued meanwhile is kept
+        return self.render(install)
 
     def uninstall(self, caller: Caller | None, id_: str) -> dict[str, Any]:
         if caller is not None:

@@ -362,6 +362,7 @@ class AppInstallationProvider(ConfiguredProvider):
             channel = CONNECTED_CHANNEL if props.get("account") else CHANNELS[mode]
             install = api.create(subject, {"app": props["app"], "channel": channel, **_pkce_params(props)})
             install = self._wait_installed(api, settings, install, subject)
+            _refuse_ungranted(install, props, subject)
             outs = self._outputs(props, install, newest)
             _warn_no_auth_code(props, outs, subject)
             _warn_drift(outs, _subject(props, install["id"]))
@@ -496,6 +497,7 @@ class AppInstallationProvider(ConfiguredProvider):
             else:
                 install = api.reauthorize(subject, id_)
             install = self._wait_installed(api, settings, install, subject)
+            _refuse_ungranted(install, news, subject)
             outs = self._outputs(news, install, newest, recorded_auth_code=olds.get("auth_code"))
             _warn_no_auth_code(news, outs, subject)
             _warn_drift(outs, subject)
@@ -959,6 +961,36 @@ def _new_access(install: Install, wanted: Access) -> list[str]:
     ]
 
 
+def _pending(install: Install) -> Access:
+    """The access an install's newest upload asks for beyond what is granted (Stripe's `*_pending`)."""
+    pending_csp: dict[str, Any] = install.get("content_security_policy_pending") or {}
+    return {
+        "permissions": list(install.get("permissions_pending") or []),
+        "connect_src": list(pending_csp.get("connect_src") or []),
+        "image_src": list(pending_csp.get("image_src") or []),
+        "endpoints": list(install.get("endpoints_pending") or []),
+    }
+
+
+def _refuse_ungranted(install: Install, props: dict[str, Any], subject: str) -> None:
+    """On a connected account the app's developer cannot grant new access (docs: api/apps/installs/update): when
+    the newest upload asks for more than the install holds, Stripe keeps the install on its version and the access
+    waits for the account's owner. Recording the declared version then would be false."""
+    account = props.get("account")
+    pending = _pending(install)
+    waiting = [f"{ACCESS_LABELS[kind]} {item}" for kind in ACCESS_KINDS for item in pending.get(kind, [])]
+    if not account or not waiting:
+        return
+    raise StripeAppsError(
+        "upgrading",
+        subject,
+        f"the install stays on its version: version {props.get('version')} asks for access {account} has not "
+        f"granted ({', '.join(waiting)}), and an app's developer cannot grant new access on a connected account",
+        fix=f"ask the owner of {account} to approve the new access (in their Dashboard, or by reauthorizing the "
+        "install with their own key), then run `pulumi up` again: it finds the install upgraded",
+    )
+
+
 def _refuse_foreign_pending(install: Install, props: dict[str, Any], subject: str) -> None:
     """Stripe's public surface shows no Version History, but an install's `*_pending` access is what the
     newest upload asks for beyond the grant: access the declared version does not ask for means the
@@ -966,13 +998,7 @@ def _refuse_foreign_pending(install: Install, props: dict[str, Any], subject: st
     declared = _requested(props, None)
     if declared is None:
         return
-    pending_csp: dict[str, Any] = install.get("content_security_policy_pending") or {}
-    pending: Access = {
-        "permissions": list(install.get("permissions_pending") or []),
-        "connect_src": list(pending_csp.get("connect_src") or []),
-        "image_src": list(pending_csp.get("image_src") or []),
-        "endpoints": list(install.get("endpoints_pending") or []),
-    }
+    pending = _pending(install)
     foreign = [
         f"{ACCESS_LABELS[kind]} {item}"
         for kind in ACCESS_KINDS
@@ -1023,7 +1049,12 @@ def _observe(install: Install, props: dict[str, Any], history: list[Upload]) -> 
     newest = _newest_completed(history)
     if newest is not None and newest.version != installed:
         if _new_access(install, _upload_access(newest)):
-            drift.append(f"a newer upload, version {newest.version}, waits for re-authorization")
+            waits_for = (
+                f"the owner of {props['account']} to approve its new access"
+                if props.get("account")
+                else "re-authorization"
+            )
+            drift.append(f"a newer upload, version {newest.version}, waits for {waits_for}")
         else:
             # Stripe moves installs to a newer upload on its own unless it asks for new access.
             drift.append(f"Stripe moved the install to version {newest.version}, uploaded outside this stack")
