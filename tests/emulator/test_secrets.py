@@ -78,6 +78,12 @@ def test_expiry(sdk: Sdk, control: ControlClient) -> None:
             {"name": "x", "payload": "p", "scope": ACCOUNT, "expires_at": now + 101 * 365 * 86400}
         )
     assert caught.value.param == "expires_at"
+    # 100 calendar years, not 100 x 365 days: ten days past 36,500 days is still within them (24 leap days).
+    within = client.v1.apps.secrets.create(
+        {"name": "far", "payload": "p", "scope": ACCOUNT, "expires_at": now + (100 * 365 + 10) * 86400}
+    )
+    assert within.expires_at == now + (100 * 365 + 10) * 86400
+    client.v1.apps.secrets.delete_where({"name": "far", "scope": ACCOUNT})
     secret = client.v1.apps.secrets.create({"name": "x", "payload": "p", "scope": ACCOUNT, "expires_at": now + 60})
     assert secret.expires_at == now + 60
     assert client.v1.apps.secrets.find({"name": "x", "scope": ACCOUNT}).id == secret.id

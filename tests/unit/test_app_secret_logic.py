@@ -11,7 +11,7 @@ from pulumi.dynamic.config import Config
 from pulumi.output import Unknown
 
 from pulumi_stripe_apps.fields import Policy
-from pulumi_stripe_apps.resources.app_secret import FIELDS, AppSecretProvider
+from pulumi_stripe_apps.resources.app_secret import FIELDS, AppSecretProvider, _expiry_problem
 
 NOW = int(time.time())
 OLDS: dict[str, Any] = {
@@ -89,3 +89,10 @@ def test_a_live_key_for_test_mode_is_refused_without_showing_it() -> None:
     result = provider({"stripe-apps:testApiKey": "sk_live_secretvalue"}).check({}, OLDS)
     assert [failure.property for failure in result.failures] == ["mode"]
     assert "sk_live_secretvalue" not in result.failures[0].reason
+
+
+def test_an_expiry_within_100_calendar_years_passes() -> None:
+    """Stripe counts 100 years, not 100 x 365 days: ten days past 36,500 days is within them (24 leap days)."""
+    now = 1_800_000_000.0
+    assert _expiry_problem(now + (100 * 365 + 10) * 86400, now) is None
+    assert "more than 100 years" in str(_expiry_problem(now + (100 * 366) * 86400, now))

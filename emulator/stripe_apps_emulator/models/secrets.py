@@ -8,6 +8,7 @@ account acted on (`Stripe-Account`/`Stripe-Context`, else the key's own) and the
 
 from __future__ import annotations
 
+import datetime
 from typing import TYPE_CHECKING, Any
 
 from ..errors import (
@@ -26,7 +27,6 @@ if TYPE_CHECKING:
 
 SCOPE_TYPES = ("account", "user")
 MAX_PER_SCOPE = 10
-MAX_LIFETIME = 100 * 365 * 24 * 3600
 
 
 def normalise_scope(scope: dict[str, Any]) -> dict[str, Any]:
@@ -99,7 +99,7 @@ class Secrets:
         if expires_at is not None:
             if expires_at <= now:
                 raise InvalidParameterError("expires_at must be in the future.", "expires_at")
-            if expires_at > now + MAX_LIFETIME:
+            if expires_at > hundred_years_after(now):
                 raise InvalidParameterError("expires_at cannot be more than 100 years in the future.", "expires_at")
         caller.require(SECRET_WRITE)
         same_scope = [s for s in self._live(caller) if s["scope"] == scope]
@@ -131,7 +131,7 @@ class Secrets:
         for secret in self._live(caller):
             if secret["name"] == name and secret["scope"] == scope:
                 return secret
-        raise ResourceMissingError(f"No such secret: '{name}' in the given scope.", "name")
+        raise ResourceMissingError(f"No such secret: '{name}'", "name")
 
     def find(self, caller: Caller, name: str, scope: dict[str, Any], expand: list[str]) -> dict[str, Any]:
         scope = normalise_scope(scope)
@@ -151,3 +151,14 @@ class Secrets:
         expand = [item.removeprefix("data.") for item in params.get("expand", [])]
         secrets = [self._render(s, expand) for s in reversed(self._live(caller)) if s["scope"] == scope]
         return paginate(secrets, params, "/v1/apps/secrets")
+
+
+def hundred_years_after(now: float) -> float:
+    """`now` plus 100 calendar years: an expiry "can't be more than 100 years in the future" (docs:
+    stripe-apps/store-secrets); from 29 February, 28 February."""
+    moment = datetime.datetime.fromtimestamp(now, datetime.UTC)
+    try:
+        later = moment.replace(year=moment.year + 100)
+    except ValueError:
+        later = moment.replace(year=moment.year + 100, day=28)
+    return later.timestamp()

@@ -16,6 +16,7 @@ delete  POST /v1/apps/secrets/delete (delete where name and scope); already gone
 
 from __future__ import annotations
 
+import datetime
 import sys
 import time
 from collections.abc import Collection
@@ -46,7 +47,6 @@ SECRETS_PATH = "/v1/apps/secrets"
 SCOPES = SECRET_SCOPE.allowed
 USER_PREFIX = "usr_"
 MAX_PER_SCOPE = 10
-MAX_LIFETIME = 100 * 365 * 24 * 3600
 LIMIT_CODE = "secret_limit_exceeded"
 
 # Descriptions and examples are the schema's (camelCase names; the dynamic resource takes the same in snake_case).
@@ -289,7 +289,7 @@ def _expiry_problem(expires_at: Any, now: float) -> str | None:
             f"expires_at {int(expires_at)} is in the past ({int(now - expires_at)}s ago), so Stripe would refuse "
             "it or the secret has already expired: set a future unix time, or remove expires_at"
         )
-    if expires_at > now + MAX_LIFETIME:
+    if expires_at > hundred_years_after(now):
         return f"expires_at {int(expires_at)} is more than 100 years ahead; Stripe refuses that: choose a nearer time"
     return None
 
@@ -377,3 +377,14 @@ class AppSecret(Resource, module="stripeapps", name="AppSecret"):
         secret_opts = pulumi.ResourceOptions(additional_secret_outputs=["payload"])
         super().__init__(AppSecretProvider(), resource_name, props, pulumi.ResourceOptions.merge(secret_opts, opts))
         after_declaration()
+
+
+def hundred_years_after(now: float) -> float:
+    """`now` plus 100 calendar years: an expiry "can't be more than 100 years in the future" (docs:
+    stripe-apps/store-secrets); from 29 February, 28 February."""
+    moment = datetime.datetime.fromtimestamp(now, datetime.UTC)
+    try:
+        later = moment.replace(year=moment.year + 100)
+    except ValueError:
+        later = moment.replace(year=moment.year + 100, day=28)
+    return later.timestamp()
