@@ -452,3 +452,35 @@ def test_a_version_whose_directory_is_not_known_yet_checks_at_apply(
     assert list(checked.failures) == []
     inputs = plain(checked.inputs)
     assert {inputs[name] for name in ("appId", "version", "fingerprint")} == {UNKNOWN}
+
+
+@pytest.mark.parametrize("surface", ["full"], indirect=True)
+def test_import_names_no_version_for_an_install_held_back_by_new_access(
+    configured: provider_pb2_grpc.ResourceProviderStub, surface: Surface, tmp_path: Path
+) -> None:
+    """The newest upload asks for access the install lacks, so Stripe kept the install on an older version, which
+    nothing names: the import asks for `@VERSION` instead of recording the newest upload's."""
+
+    def upload(app_dir: Path) -> dict[str, Any]:
+        inputs = configured.Check(
+            provider_pb2.CheckRequest(urn=urn(VERSION, "v"), type=VERSION, news=struct({"appDir": str(app_dir)}))
+        ).inputs
+        return plain(
+            configured.Create(
+                provider_pb2.CreateRequest(urn=urn(VERSION, "v"), type=VERSION, properties=inputs)
+            ).properties
+        )
+
+    version = upload(write_app(tmp_path / "billing"))
+    news = struct({"app": version["app"], "version": "1.0.0", "mode": "test"})
+    inputs = configured.Check(provider_pb2.CheckRequest(urn=urn(INSTALL, "i"), type=INSTALL, news=news)).inputs
+    installed = configured.Create(provider_pb2.CreateRequest(urn=urn(INSTALL, "i"), type=INSTALL, properties=inputs))
+    upload(write_app(tmp_path / "billing2", version="2.0.0", permissions=("customer_read", "invoice_write")))
+    with pytest.raises(grpc.RpcError) as unnamed:
+        configured.Read(provider_pb2.ReadRequest(id=installed.id, urn=urn(INSTALL, "x"), type=INSTALL))
+    assert "runs a version older than the newest upload (2.0.0)" in str(unnamed.value.details())
+    assert f"{installed.id}@VERSION" in str(unnamed.value.details())
+    imported = configured.Read(
+        provider_pb2.ReadRequest(id=f"{installed.id}@1.0.0", urn=urn(INSTALL, "x"), type=INSTALL)
+    )
+    assert plain(imported.inputs)["version"] == "1.0.0"

@@ -405,6 +405,17 @@ class AppInstallationProvider(ConfiguredProvider):
                         "Stripe shows no installed version and Version History cannot be read here",
                         fix=f"name the installed version in the import id: {import_id}@VERSION",
                     )
+                if any(_pending(install).values()):
+                    # Stripe moves an install to a newer upload unless it asks for access not granted: this one
+                    # stopped at an older version, which nothing names.
+                    raise StripeAppsError(
+                        "importing",
+                        f"install {install['id']}",
+                        f"the install has access pending, so it runs a version older than the newest upload "
+                        f"({newest.version}), and Stripe does not say which",
+                        fix=f"name the installed version in the import id: {import_id}@VERSION (the app's Version "
+                        "History in the Dashboard shows the versions)",
+                    )
                 version = newest.version
         granted = _granted(install)
         props = {
