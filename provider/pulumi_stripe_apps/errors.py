@@ -2,7 +2,18 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any
+
 from pulumi_stripe_apps.retry import MAX_RETRIES, RATE_LIMIT_RETRIES
+
+
+@dataclass(frozen=True)
+class Made:
+    """What Stripe made before the operation failed: the resource's id and its outputs so far."""
+
+    resource_id: str
+    outputs: dict[str, Any]
 
 
 class StripeAppsError(Exception):
@@ -28,7 +39,15 @@ class StripeAppsError(Exception):
         self.request_id = request_id
         self.http_status = http_status
         self.fix = fix
+        # Set when the object exists although its operation failed (a wait ran out, Ctrl-C): the engine records it
+        # where the front can say so (the native plugin), so `destroy` removes it and the next `up` resumes it.
+        self.made: Made | None = None
         super().__init__(self._render())
+
+    def having_made(self, resource_id: str, outputs: dict[str, Any]) -> StripeAppsError:
+        """This error, for an operation that made `resource_id` before it failed."""
+        self.made = Made(resource_id, outputs)
+        return self
 
     def with_fix(self, fix: str | None) -> StripeAppsError:
         """This error with `fix` as what to do (known only once the error's code and status are)."""

@@ -92,6 +92,42 @@ def test_a_forced_replace_keeps_the_install(engine: EngineSandbox, surface: Surf
     stack.refresh(expect_no_changes=True)
 
 
+def test_an_install_still_installing_when_the_create_stops_is_recorded(
+    engine: EngineSandbox, surface: Surface, tmp_path: Path
+) -> None:
+    """The create's wait ends (customTimeouts) while Stripe is still installing: the plugin reports the install it
+    made, so the engine records it; `destroy` would remove it, and the next `up` resumes it without a second one."""
+    control = surface.control
+    app_dir = write_app(tmp_path / "billing")
+
+    def program() -> None:
+        version = resource("AppVersion", "billing", app_dir=str(app_dir))
+        resource(
+            "AppInstallation",
+            "dev",
+            opts=pulumi.ResourceOptions(custom_timeouts=pulumi.CustomTimeouts(create="1s")),
+            app=version.app,  # type: ignore[attr-defined]
+            version=version.version,  # type: ignore[attr-defined]
+            mode="test",
+        )
+
+    stack = engine.inline_stack(program, config=surface.config())
+    control.transitions(install="held")
+    with pytest.raises(auto.CommandError) as stopped:
+        stack.up()
+    assert "still installing after 1s (customTimeouts.create)" in str(stopped.value)
+    [install] = objects(control, "install")
+    assert recorded_install_ids(stack) == [f"test/{install['id']}"]
+    control.release()
+    control.transitions(install="immediate")
+    resumed = stack.up()
+    assert resumed.summary.resource_changes == {"update": 1, "same": 2}
+    assert [found["id"] for found in objects(control, "install")] == [install["id"]]
+    stack.preview(expect_no_changes=True)
+    assert stack.destroy().summary.resource_changes == {"delete": 3}
+    assert objects(control, "install") == []
+
+
 def test_the_live_permission_gate_holds(engine: EngineSandbox, surface: Surface, tmp_path: Path) -> None:
     app_dir = write_app(tmp_path / "billing")
     stack = engine.inline_stack(native_program(app_dir, {"prod": "live"}), config=surface.config())

@@ -14,7 +14,7 @@ import grpc
 import pytest
 from google.protobuf import empty_pb2, json_format, struct_pb2
 from pulumi import automation as auto
-from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
+from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc, status_pb2
 
 from pulumi_stripe_apps.fields import whole_property
 from pulumi_stripe_apps.native.marshal import SECRET_SIG, SIG_KEY, Names
@@ -484,3 +484,35 @@ def test_import_names_no_version_for_an_install_held_back_by_new_access(
         provider_pb2.ReadRequest(id=f"{installed.id}@1.0.0", urn=urn(INSTALL, "x"), type=INSTALL)
     )
     assert plain(imported.inputs)["version"] == "1.0.0"
+
+
+def test_a_create_that_stops_waiting_reports_the_install_it_made(
+    configured: provider_pb2_grpc.ResourceProviderStub, surface: Surface, tmp_path: Path
+) -> None:
+    """Stripe is still installing when the create's wait ends (customTimeouts here, or Ctrl-C): the install exists,
+    so the error carries it (`ErrorResourceInitFailed`) and the engine records it instead of losing it."""
+    app_dir = write_app(tmp_path / "billing")
+    version_inputs = configured.Check(
+        provider_pb2.CheckRequest(urn=urn(VERSION, "v"), type=VERSION, news=struct({"appDir": str(app_dir)}))
+    ).inputs
+    version = plain(
+        configured.Create(
+            provider_pb2.CreateRequest(urn=urn(VERSION, "v"), type=VERSION, properties=version_inputs)
+        ).properties
+    )
+    news = struct({"app": version["app"], "version": "1.0.0", "mode": "test"})
+    inputs = configured.Check(provider_pb2.CheckRequest(urn=urn(INSTALL, "i"), type=INSTALL, news=news)).inputs
+    surface.control.transitions(install="delayed", delay_ms=60_000)
+    with pytest.raises(grpc.RpcError) as stopped:
+        configured.Create(
+            provider_pb2.CreateRequest(urn=urn(INSTALL, "i"), type=INSTALL, properties=inputs, timeout=0.5)
+        )
+    assert "still installing after 0.5s (customTimeouts.create)" in str(stopped.value.details())
+    details = dict(stopped.value.trailing_metadata())["grpc-status-details-bin"]
+    status = status_pb2.Status.FromString(details)
+    made = provider_pb2.ErrorResourceInitFailed()
+    assert status.details[0].Unpack(made)
+    [install] = objects(surface.control, "install")
+    assert made.id == f"test/{install['id']}"
+    assert plain(made.properties)["status"] == "installing" and plain(made.inputs) == plain(inputs)
+    assert "still installing" in made.reasons[0]

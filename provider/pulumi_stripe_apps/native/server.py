@@ -22,7 +22,14 @@ from typing import Any, TypeVar
 
 import grpc
 from google.protobuf import empty_pb2, json_format, struct_pb2
-from pulumi.runtime.proto import engine_pb2, engine_pb2_grpc, plugin_pb2, provider_pb2, provider_pb2_grpc
+from pulumi.runtime.proto import (
+    engine_pb2,
+    engine_pb2_grpc,
+    plugin_pb2,
+    provider_pb2,
+    provider_pb2_grpc,
+    status_pb2,
+)
 
 from pulumi_stripe_apps import __version__, made_here, poll
 from pulumi_stripe_apps.errors import StripeAppsError
@@ -276,6 +283,8 @@ class StripeAppsProvider(provider_pb2_grpc.ResourceProviderServicer):
             try:
                 return call(kind)
             except StripeAppsError as error:
+                if error.made is not None:
+                    context.abort_with_status(_init_failed(error, kind, request))
                 context.abort(grpc.StatusCode.UNKNOWN, str(error))
             except Exception:
                 # Not one of ours: a bug, and its traceback helps whoever reports it.
@@ -283,6 +292,29 @@ class StripeAppsProvider(provider_pb2_grpc.ResourceProviderServicer):
             finally:
                 self._log.send(request.urn, "".join(printed))
         raise AssertionError("unreachable: abort raises")
+
+
+def _init_failed(error: StripeAppsError, kind: Kind, request: Any) -> grpc.Status:
+    """The engine's "created, but failed to initialize" (`ErrorResourceInitFailed`): it records the object with
+    these outputs, so `destroy` removes it and the next `up` resumes it (an update) instead of losing it."""
+    assert error.made is not None
+    _, secret = to_core(request.properties, kind.names)
+    detail = provider_pb2.ErrorResourceInitFailed(
+        id=error.made.resource_id,
+        properties=to_struct(error.made.outputs, kind.names, secret | kind.secret_outputs),
+        inputs=request.properties,
+        reasons=[str(error)],
+    )
+    status = status_pb2.Status(code=grpc.StatusCode.UNKNOWN.value[0], message=str(error))
+    status.details.add().Pack(detail)
+    return _Status(grpc.StatusCode.UNKNOWN, str(error), (("grpc-status-details-bin", status.SerializeToString()),))
+
+
+@dataclass(frozen=True)
+class _Status(grpc.Status):  # type: ignore[misc]  # grpc.Status is an abstract record with these three fields
+    code: grpc.StatusCode
+    details: str
+    trailing_metadata: tuple[tuple[str, bytes], ...]
 
 
 def _import(kind: Kind, import_id: str) -> tuple[str, dict[str, Any]]:

@@ -42,7 +42,7 @@ from pulumi.dynamic import (
 )
 
 from pulumi_stripe_apps import made_here
-from pulumi_stripe_apps.errors import StripeAppsError, upload_key_fix
+from pulumi_stripe_apps.errors import OperationCancelledError, PollTimeoutError, StripeAppsError, upload_key_fix
 from pulumi_stripe_apps.fields import (
     CODE_CHALLENGE_METHOD,
     DISTRIBUTION,
@@ -361,12 +361,17 @@ class AppInstallationProvider(ConfiguredProvider):
             subject = _subject(props)
             channel = CONNECTED_CHANNEL if props.get("account") else CHANNELS[mode]
             install = api.create(subject, {"app": props["app"], "channel": channel, **_pkce_params(props)})
-            install = self._wait_installed(api, settings, install, subject)
+            resource_id = install_resource_id(mode, props.get("account"), install["id"])
+            try:
+                install = self._wait_installed(api, settings, install, subject)
+            except (PollTimeoutError, OperationCancelledError) as stopped:
+                # Stripe is still installing: the install is this resource's from now on.
+                raise stopped.having_made(resource_id, self._outputs(props, install, newest)) from None
             _refuse_ungranted(install, props, subject)
             outs = self._outputs(props, install, newest)
             _warn_no_auth_code(props, outs, subject)
             _warn_drift(outs, _subject(props, install["id"]))
-            return CreateResult(id_=install_resource_id(mode, props.get("account"), install["id"]), outs=outs)
+            return CreateResult(id_=resource_id, outs=outs)
 
     def import_props(self, import_id: str) -> tuple[str, dict[str, Any]]:
         """The install's id and the inputs `read` needs, from an import id `MODE/[ACCOUNT/]ID[@VERSION]`.
