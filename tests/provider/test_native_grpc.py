@@ -48,6 +48,24 @@ def urn(kind: str, name: str) -> str:
     return f"urn:pulumi:dev::grpc::{kind}::{name}"
 
 
+def uploaded(configured: provider_pb2_grpc.ResourceProviderStub, app_dir: Path) -> dict[str, Any]:
+    """An AppVersion of `app_dir`, checked and created as the engine does: its outputs."""
+    inputs = configured.Check(
+        provider_pb2.CheckRequest(urn=urn(VERSION, "v"), type=VERSION, news=struct({"appDir": str(app_dir)}))
+    ).inputs
+    created = configured.Create(provider_pb2.CreateRequest(urn=urn(VERSION, "v"), type=VERSION, properties=inputs))
+    return plain(created.properties)
+
+
+def install_inputs(configured: provider_pb2_grpc.ResourceProviderStub, app: str) -> struct_pb2.Struct:
+    """The checked inputs of a test-mode install of version 1.0.0 of `app`."""
+    news = struct({"app": app, "version": "1.0.0", "mode": "test"})
+    checked: struct_pb2.Struct = configured.Check(
+        provider_pb2.CheckRequest(urn=urn(INSTALL, "i"), type=INSTALL, news=news)
+    ).inputs
+    return checked
+
+
 @pytest.fixture
 def plugin() -> Iterator[provider_pb2_grpc.ResourceProviderStub]:
     server, port = serve(None, 4)
@@ -390,17 +408,8 @@ def test_custom_timeouts_bound_the_waits_of_update_and_delete(
     configured: provider_pb2_grpc.ResourceProviderStub, surface: Surface, tmp_path: Path
 ) -> None:
     """The engine's `timeout` (a resource's customTimeouts) bounds each operation's wait; Stripe finishes later."""
-    app_dir = write_app(tmp_path / "billing")
-    version_inputs = configured.Check(
-        provider_pb2.CheckRequest(urn=urn(VERSION, "v"), type=VERSION, news=struct({"appDir": str(app_dir)}))
-    ).inputs
-    version = plain(
-        configured.Create(
-            provider_pb2.CreateRequest(urn=urn(VERSION, "v"), type=VERSION, properties=version_inputs)
-        ).properties
-    )
-    news = struct({"app": version["app"], "version": "1.0.0", "mode": "test"})
-    inputs = configured.Check(provider_pb2.CheckRequest(urn=urn(INSTALL, "i"), type=INSTALL, news=news)).inputs
+    version = uploaded(configured, write_app(tmp_path / "billing"))
+    inputs = install_inputs(configured, version["app"])
     installed = configured.Create(provider_pb2.CreateRequest(urn=urn(INSTALL, "i"), type=INSTALL, properties=inputs))
     surface.control.transitions(install="delayed", uninstall="delayed", delay_ms=60_000)
 
@@ -461,21 +470,11 @@ def test_import_names_no_version_for_an_install_held_back_by_new_access(
     """The newest upload asks for access the install lacks, so Stripe kept the install on an older version, which
     nothing names: the import asks for `@VERSION` instead of recording the newest upload's."""
 
-    def upload(app_dir: Path) -> dict[str, Any]:
-        inputs = configured.Check(
-            provider_pb2.CheckRequest(urn=urn(VERSION, "v"), type=VERSION, news=struct({"appDir": str(app_dir)}))
-        ).inputs
-        return plain(
-            configured.Create(
-                provider_pb2.CreateRequest(urn=urn(VERSION, "v"), type=VERSION, properties=inputs)
-            ).properties
-        )
-
-    version = upload(write_app(tmp_path / "billing"))
-    news = struct({"app": version["app"], "version": "1.0.0", "mode": "test"})
-    inputs = configured.Check(provider_pb2.CheckRequest(urn=urn(INSTALL, "i"), type=INSTALL, news=news)).inputs
+    version = uploaded(configured, write_app(tmp_path / "billing"))
+    inputs = install_inputs(configured, version["app"])
     installed = configured.Create(provider_pb2.CreateRequest(urn=urn(INSTALL, "i"), type=INSTALL, properties=inputs))
-    upload(write_app(tmp_path / "billing2", version="2.0.0", permissions=("customer_read", "invoice_write")))
+    newer = write_app(tmp_path / "billing2", version="2.0.0", permissions=("customer_read", "invoice_write"))
+    uploaded(configured, newer)
     with pytest.raises(grpc.RpcError) as unnamed:
         configured.Read(provider_pb2.ReadRequest(id=installed.id, urn=urn(INSTALL, "x"), type=INSTALL))
     assert "runs a version older than the newest upload (2.0.0)" in str(unnamed.value.details())
@@ -491,17 +490,8 @@ def test_a_create_that_stops_waiting_reports_the_install_it_made(
 ) -> None:
     """Stripe is still installing when the create's wait ends (customTimeouts here, or Ctrl-C): the install exists,
     so the error carries it (`ErrorResourceInitFailed`) and the engine records it instead of losing it."""
-    app_dir = write_app(tmp_path / "billing")
-    version_inputs = configured.Check(
-        provider_pb2.CheckRequest(urn=urn(VERSION, "v"), type=VERSION, news=struct({"appDir": str(app_dir)}))
-    ).inputs
-    version = plain(
-        configured.Create(
-            provider_pb2.CreateRequest(urn=urn(VERSION, "v"), type=VERSION, properties=version_inputs)
-        ).properties
-    )
-    news = struct({"app": version["app"], "version": "1.0.0", "mode": "test"})
-    inputs = configured.Check(provider_pb2.CheckRequest(urn=urn(INSTALL, "i"), type=INSTALL, news=news)).inputs
+    version = uploaded(configured, write_app(tmp_path / "billing"))
+    inputs = install_inputs(configured, version["app"])
     surface.control.transitions(install="delayed", delay_ms=60_000)
     with pytest.raises(grpc.RpcError) as stopped:
         configured.Create(
